@@ -1,0 +1,1 @@
+"""Models of the incidents app (fleshed out by its own issue)."""

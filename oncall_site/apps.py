@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OncallSiteConfig(AppConfig):
+    name = "oncall_site"
+    verbose_name = "On-call site"

@@ -1,0 +1,68 @@
+"""Reading configuration from the environment, failing loudly on malformed values."""
+
+import os
+from collections.abc import Mapping
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+def envstr(name: str, default: str = "", environ: Mapping[str, str] = os.environ) -> str:
+    return environ.get(name, default).strip()
+
+
+def envbool(name: str, default: bool, environ: Mapping[str, str] = os.environ) -> bool:
+    if name not in environ:
+        return default
+    value = environ[name].strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false (1/0, yes/no), not {environ[name]!r}")
+
+
+def envint(
+    name: str,
+    default: int,
+    *,
+    minimum: int | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def envlist(name: str, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Comma-separated values, blanks dropped: `PAGERDUTY_SERVICE_IDS=PABC123, PDEF456`."""
+    return [part.strip() for part in environ.get(name, "").split(",") if part.strip()]
+
+
+def envurl(name: str, default: str, environ: Mapping[str, str] = os.environ) -> str:
+    """An http(s) API root without a trailing slash."""
+    raw = environ.get(name, "").strip() or default
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ImproperlyConfigured(
+            f"{name} must be an http(s) URL such as {default!r}, not {raw!r}"
+        )
+    return raw.rstrip("/")
+
+
+def envrepo(name: str, environ: Mapping[str, str] = os.environ) -> str:
+    """A GitHub `owner/name`, or empty when unset."""
+    raw = environ.get(name, "").strip()
+    if raw and (raw.count("/") != 1 or not all(raw.split("/"))):
+        raise ImproperlyConfigured(f"{name} must look like owner/name, not {raw!r}")
+    return raw

@@ -1,0 +1,11 @@
+"""Thin django-q2 entry points of the site itself."""
+
+import socket
+
+from oncall_site.models import WorkerHeartbeat
+
+
+def heartbeat() -> str:
+    """Scheduled every minute: proves a worker is alive and executing tasks."""
+    row = WorkerHeartbeat.beat(cluster=socket.gethostname())
+    return f"beat at {row.beat_at.isoformat()}"

@@ -1,0 +1,1 @@
+"""Models of the releases app (fleshed out by its own issue)."""

@@ -1,0 +1,42 @@
+"""Shared fixtures: factories for the team, and a guard against reaching the internet."""
+
+import socket
+from datetime import date
+
+import pytest
+
+from rotations.models import Engineer, PartnerTeam, Service, SprintCadence
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch):
+    """Tests talk to 127.0.0.1 only; anything else is a bug in the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in {"127.0.0.1", "localhost", "::1"} and not host.startswith("/"):
+            raise RuntimeError(f"test tried to reach {address!r}; tests stay on loopback")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def make_engineer(db):
+    def make(name: str, **kwargs) -> Engineer:
+        return Engineer.objects.create(name=name, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def cadence(db) -> SprintCadence:
+    return SprintCadence.objects.create(anchor_number=1, anchor_start=date(2026, 1, 7), length_days=14)
+
+
+@pytest.fixture
+def platform_team(db) -> PartnerTeam:
+    team = PartnerTeam.objects.create(name="Platform", slug="platform", is_platform=True)
+    Service.objects.create(name="svc-bgs-api", team=team)
+    return team
