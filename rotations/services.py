@@ -73,3 +73,35 @@ def checklist_mark(*, entry: ChecklistEntry, done: bool, user: AbstractBaseUser 
     entry.done_at = timezone.now() if done else None
     entry.save()
     return entry
+
+
+def rotation_propose(*, sprint: Sprint) -> Rotation:
+    """Store the rule's proposal for `sprint` as an unconfirmed rotation.
+
+    Raises NoEligibleEngineer when fewer than two engineers can take it, and
+    ValidationError when the sprint already has a rotation.
+    """
+    from rotations.proposals import propose_rotation
+    from rotations.selectors import last_duty_before
+
+    if Rotation.objects.filter(sprint=sprint).exists():
+        raise ValidationError(f"Sprint {sprint.number} already has a rotation.")
+    previous_secondary = (
+        Rotation.objects.filter(sprint__number=sprint.number - 1).values_list("secondary_id", flat=True).first()
+    )
+    proposal = propose_rotation(
+        candidates=[e.as_candidate() for e in Engineer.objects.all()],
+        previous_secondary_id=previous_secondary,
+        last_duty=last_duty_before(sprint.start_date),
+        sprint_start=sprint.start_date,
+        sprint_end=sprint.end_date,
+    )
+    rotation = Rotation(
+        sprint=sprint,
+        primary_id=proposal.primary_id,
+        secondary_id=proposal.secondary_id,
+        notes="Proposed: " + " ".join(proposal.reasons),
+    )
+    rotation.full_clean()
+    rotation.save()
+    return rotation
