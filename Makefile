@@ -12,12 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python manage.py demo
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	@command -v chromium >/dev/null || echo "note: chromium is missing; run: apt-get install -y chromium (browser tests will fail)"
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider
@@ -34,4 +39,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) var/db.sqlite3* var/staticfiles
+	rm -rf $(VENV) node_modules var/db.sqlite3* var/staticfiles

@@ -36,9 +36,13 @@ if PRODUCTION and (
     )
 
 DEBUG = envbool("DJANGO_DEBUG", not PRODUCTION)
-ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS") or ([] if PRODUCTION else ["127.0.0.1", "localhost"])
+ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS") or (
+    [] if PRODUCTION else ["127.0.0.1", "localhost"]
+)
 if PRODUCTION and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's host when DJANGO_ENV=production")
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS must name the site's host when DJANGO_ENV=production"
+    )
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -142,6 +146,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -44,12 +44,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
         body["database"] = {"status": "error", "error": str(exc)}
         body["status"] = "error"
     if age is None:
-        worker = {"status": "unknown", "heartbeat_age_seconds": None,
-                  "detail": "no worker has reported yet; is qcluster running?"}
+        worker = {
+            "status": "unknown",
+            "heartbeat_age_seconds": None,
+            "detail": "no worker has reported yet; is qcluster running?",
+        }
         body["status"] = "degraded" if body["status"] == "ok" else body["status"]
     elif age > stale_after:
-        worker = {"status": "stale", "heartbeat_age_seconds": round(age, 1),
-                  "detail": f"last heartbeat over {stale_after}s ago; is qcluster running?"}
+        worker = {
+            "status": "stale",
+            "heartbeat_age_seconds": round(age, 1),
+            "detail": f"last heartbeat over {stale_after}s ago; is qcluster running?",
+        }
         body["status"] = "degraded" if body["status"] == "ok" else body["status"]
     else:
         worker = {"status": "ok", "heartbeat_age_seconds": round(age, 1)}

@@ -22,7 +22,16 @@ from rotations.proposals import NoEligibleEngineer
 
 @admin.register(Engineer)
 class EngineerAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "github_login", "pagerduty_user_id", "active", "unavailable_from", "unavailable_to", "user"]
+    list_display = [
+        "name",
+        "email",
+        "github_login",
+        "pagerduty_user_id",
+        "active",
+        "unavailable_from",
+        "unavailable_to",
+        "user",
+    ]
     list_filter = ["active"]
     search_fields = ["name", "email", "github_login", "pagerduty_user_id"]
     list_editable = ["active"]
@@ -73,11 +82,15 @@ class SprintCadenceAdmin(admin.ModelAdmin):
         try:
             created = services.sprints_generate(cadence=cadence)
         except ValidationError as exc:
-            self.message_user(request, "Sprints not generated: " + " ".join(exc.messages), messages.ERROR)
+            self.message_user(
+                request, "Sprints not generated: " + " ".join(exc.messages), messages.ERROR
+            )
             return
         if created:
             self.message_user(
-                request, f"Generated sprints {created[0].number}–{created[-1].number}.", messages.SUCCESS
+                request,
+                f"Generated sprints {created[0].number}–{created[-1].number}.",
+                messages.SUCCESS,
             )
 
     @admin.action(description="Generate the missing sprints from this cadence")
@@ -86,7 +99,9 @@ class SprintCadenceAdmin(admin.ModelAdmin):
             before = Sprint.objects.count()
             self._generate(request, cadence)
             if Sprint.objects.count() == before:
-                self.message_user(request, "All sprints up to the horizon already exist.", messages.INFO)
+                self.message_user(
+                    request, "All sprints up to the horizon already exist.", messages.INFO
+                )
 
 
 class RotationStatusFilter(admin.SimpleListFilter):
@@ -171,7 +186,17 @@ class RotationAdmin(admin.ModelAdmin):
     list_select_related = ["sprint", "primary", "secondary", "confirmed_by"]
     autocomplete_fields = ["primary", "secondary"]
     readonly_fields = ["confirmed_by", "confirmed_at", "created_at", "updated_at"]
-    fields = ["sprint", "primary", "secondary", "confirmed", "notes", "confirmed_by", "confirmed_at", "created_at", "updated_at"]
+    fields = [
+        "sprint",
+        "primary",
+        "secondary",
+        "confirmed",
+        "notes",
+        "confirmed_by",
+        "confirmed_at",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [ChecklistInline]
     actions = ["confirm"]
     ordering = ["-sprint__number"]
@@ -197,10 +222,17 @@ class RotationAdmin(admin.ModelAdmin):
                 continue
             try:
                 services.rotation_confirm(
-                    sprint=rotation.sprint, primary=rotation.primary, secondary=rotation.secondary, user=request.user
+                    sprint=rotation.sprint,
+                    primary=rotation.primary,
+                    secondary=rotation.secondary,
+                    user=request.user,
                 )
             except ValidationError as exc:
-                self.message_user(request, f"Sprint {rotation.sprint.number}: {' '.join(exc.messages)}", messages.ERROR)
+                self.message_user(
+                    request,
+                    f"Sprint {rotation.sprint.number}: {' '.join(exc.messages)}",
+                    messages.ERROR,
+                )
                 continue
             confirmed += 1
         self.message_user(request, f"Confirmed {confirmed} rotation(s).", messages.SUCCESS)

@@ -9,7 +9,11 @@ from rotations.models import Rotation
 
 
 def rotation_calendar(
-    rotations: Iterable[Rotation], *, site_url: str, generated_at: datetime, engineer_id: int | None = None
+    rotations: Iterable[Rotation],
+    *,
+    site_url: str,
+    generated_at: datetime,
+    engineer_id: int | None = None,
 ) -> bytes:
     """All-day events, one per rotation: `On call: primary X, secondary Y`.
 
@@ -27,7 +31,9 @@ def rotation_calendar(
             role = "primary" if rotation.primary_id == engineer_id else "secondary"
             summary = f"On call ({role}), sprint {sprint.number}"
         else:
-            summary = f"On call: {rotation.primary.name} (primary), {rotation.secondary.name} (secondary)"
+            summary = (
+                f"On call: {rotation.primary.name} (primary), {rotation.secondary.name} (secondary)"
+            )
         if not rotation.confirmed:
             summary += " — unconfirmed"
         event = Event()

@@ -45,7 +45,9 @@ class Engineer(models.Model):
     )
     active = models.BooleanField(default=True, help_text="Inactive engineers are never proposed.")
     unavailable_from = models.DateField(
-        null=True, blank=True, help_text="First day away (leave, training). Leave empty if available."
+        null=True,
+        blank=True,
+        help_text="First day away (leave, training). Leave empty if available.",
     )
     unavailable_to = models.DateField(null=True, blank=True, help_text="Last day away, inclusive.")
     user = models.OneToOneField(
@@ -101,7 +103,9 @@ class PartnerTeam(models.Model):
         help_text="The team that runs the platform itself (its services always go out in a release).",
     )
     slack_channel = models.CharField(max_length=80, blank=True, help_text="e.g. #cc-team")
-    contact = models.CharField(max_length=200, blank=True, help_text="Who to ask during an incident.")
+    contact = models.CharField(
+        max_length=200, blank=True, help_text="Who to ask during an incident."
+    )
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -120,7 +124,9 @@ class PartnerTeam(models.Model):
 
 
 class Service(models.Model):
-    name = models.SlugField(max_length=80, unique=True, help_text="Container image name, e.g. svc-bgs-api.")
+    name = models.SlugField(
+        max_length=80, unique=True, help_text="Container image name, e.g. svc-bgs-api."
+    )
     team = models.ForeignKey(PartnerTeam, on_delete=models.PROTECT, related_name="services")
     description = models.CharField(max_length=200, blank=True)
     pagerduty_service_id = models.CharField(
@@ -174,7 +180,9 @@ class SprintCadence(models.Model):
         verbose_name_plural = "sprint cadence"
 
     def __str__(self) -> str:
-        return f"{self.length_days}-day sprints, sprint {self.anchor_number} from {self.anchor_start}"
+        return (
+            f"{self.length_days}-day sprints, sprint {self.anchor_number} from {self.anchor_start}"
+        )
 
     def dates(self, number: int) -> calendar.SprintDates:
         return calendar.sprint_dates(
@@ -218,7 +226,8 @@ class Sprint(models.Model):
     number = models.PositiveIntegerField(unique=True)
     start_date = models.DateField(unique=True, help_text="First day; starts at local midnight.")
     end_date = models.DateField(
-        unique=True, help_text="The next sprint's first day (this sprint ends at its local midnight)."
+        unique=True,
+        help_text="The next sprint's first day (this sprint ends at its local midnight).",
     )
     goal = models.CharField(max_length=200, blank=True)
 
@@ -288,7 +297,9 @@ class Sprint(models.Model):
             | Q(number__gt=self.number, start_date__lt=self.start_date)
         ).first()
         if out_of_order:
-            raise ValidationError(f"Sprint numbers must follow the dates; {out_of_order} is out of order.")
+            raise ValidationError(
+                f"Sprint numbers must follow the dates; {out_of_order} is out of order."
+            )
 
 
 class CheckItem(models.TextChoices):
@@ -304,7 +315,9 @@ class CheckItem(models.TextChoices):
 
 class Rotation(models.Model):
     sprint = models.OneToOneField(Sprint, on_delete=models.PROTECT, related_name="rotation")
-    primary = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="primary_rotations")
+    primary = models.ForeignKey(
+        Engineer, on_delete=models.PROTECT, related_name="primary_rotations"
+    )
     secondary = models.ForeignKey(
         Engineer, on_delete=models.PROTECT, related_name="secondary_rotations"
     )
@@ -313,7 +326,9 @@ class Rotation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    notes = models.TextField(blank=True, help_text="Swaps, cover arrangements, anything the pair should know.")
+    notes = models.TextField(
+        blank=True, help_text="Swaps, cover arrangements, anything the pair should know."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -329,6 +344,20 @@ class Rotation(models.Model):
 
     def __str__(self) -> str:
         return f"Sprint {self.sprint.number}: {self.primary} / {self.secondary}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.confirmed and self.confirmed_at is None:
+            self.confirmed_at = timezone.now()
+        if not self.confirmed:
+            self.confirmed_at = None
+            self.confirmed_by = None
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if creating:
+            ChecklistEntry.objects.bulk_create(
+                [ChecklistEntry(rotation=self, item=item) for item in CheckItem.values],
+                ignore_conflicts=True,
+            )
 
     def clean(self) -> None:
         if not (self.sprint_id and self.primary_id and self.secondary_id):
@@ -349,20 +378,6 @@ class Rotation(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs) -> None:
-        if self.confirmed and self.confirmed_at is None:
-            self.confirmed_at = timezone.now()
-        if not self.confirmed:
-            self.confirmed_at = None
-            self.confirmed_by = None
-        creating = self._state.adding
-        super().save(*args, **kwargs)
-        if creating:
-            ChecklistEntry.objects.bulk_create(
-                [ChecklistEntry(rotation=self, item=item) for item in CheckItem.values],
-                ignore_conflicts=True,
-            )
-
 
 class ChecklistEntry(models.Model):
     rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="checklist")
@@ -378,15 +393,13 @@ class ChecklistEntry(models.Model):
         verbose_name = "checklist item"
         verbose_name_plural = "on-call checklist"
         constraints = [
-            models.UniqueConstraint(fields=["rotation", "item"], name="one_checklist_entry_per_item")
+            models.UniqueConstraint(
+                fields=["rotation", "item"], name="one_checklist_entry_per_item"
+            )
         ]
 
     def __str__(self) -> str:
         return self.get_item_display()
-
-    @property
-    def order(self) -> int:
-        return CheckItem.values.index(self.item)
 
     def save(self, *args, **kwargs) -> None:
         if not self.done:
@@ -396,11 +409,17 @@ class ChecklistEntry(models.Model):
             self.done_at = timezone.now()
         super().save(*args, **kwargs)
 
+    @property
+    def order(self) -> int:
+        return CheckItem.values.index(self.item)
+
 
 class CalendarFeed(models.Model):
     """A per-user secret address for subscribing to the rotation from a calendar app."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
     token = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -17,7 +17,9 @@ from rotations.models import (
 )
 
 
-def sprints_generate(*, cadence: SprintCadence, today: date | None = None, first_number: int | None = None) -> list[Sprint]:
+def sprints_generate(
+    *, cadence: SprintCadence, today: date | None = None, first_number: int | None = None
+) -> list[Sprint]:
     """Create the missing sprints from `first_number` (default: the anchor) up to
     `cadence.sprints_ahead` sprints past the one containing today. Idempotent; never
     moves or deletes a stored sprint (a mismatch is a ValidationError naming it)."""
@@ -54,7 +56,9 @@ def rotation_confirm(
 ) -> Rotation:
     """Store the sprint's pair as confirmed (creating or changing it), validated as in the admin."""
     with transaction.atomic():
-        rotation = Rotation.objects.select_for_update().filter(sprint=sprint).first() or Rotation(sprint=sprint)
+        rotation = Rotation.objects.select_for_update().filter(sprint=sprint).first() or Rotation(
+            sprint=sprint
+        )
         rotation.primary = primary
         rotation.secondary = secondary
         if notes is not None:
@@ -67,7 +71,9 @@ def rotation_confirm(
     return rotation
 
 
-def checklist_mark(*, entry: ChecklistEntry, done: bool, user: AbstractBaseUser | None) -> ChecklistEntry:
+def checklist_mark(
+    *, entry: ChecklistEntry, done: bool, user: AbstractBaseUser | None
+) -> ChecklistEntry:
     entry.done = done
     entry.done_by = user if done and user is not None and user.is_authenticated else None
     entry.done_at = timezone.now() if done else None
@@ -87,7 +93,9 @@ def rotation_propose(*, sprint: Sprint) -> Rotation:
     if Rotation.objects.filter(sprint=sprint).exists():
         raise ValidationError(f"Sprint {sprint.number} already has a rotation.")
     previous_secondary = (
-        Rotation.objects.filter(sprint__number=sprint.number - 1).values_list("secondary_id", flat=True).first()
+        Rotation.objects.filter(sprint__number=sprint.number - 1)
+        .values_list("secondary_id", flat=True)
+        .first()
     )
     proposal = propose_rotation(
         candidates=[e.as_candidate() for e in Engineer.objects.all()],

@@ -21,7 +21,9 @@ class SprintDates:
         return self.end - timedelta(days=1)
 
 
-def sprint_dates(*, anchor_start: date, anchor_number: int, length_days: int, number: int) -> SprintDates:
+def sprint_dates(
+    *, anchor_start: date, anchor_number: int, length_days: int, number: int
+) -> SprintDates:
     if length_days < 1:
         raise ValueError("a sprint lasts at least one day")
     start = anchor_start + timedelta(days=(number - anchor_number) * length_days)

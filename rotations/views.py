@@ -35,8 +35,12 @@ def rotation_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def engineer_history(request: HttpRequest, engineer_id: int) -> HttpResponse:
     engineer = get_object_or_404(Engineer, pk=engineer_id)
-    rotations = Paginator(selectors.engineer_rotations(engineer), 25).get_page(request.GET.get("page"))
-    return render(request, "rotations/engineer_history.html", {"engineer": engineer, "rotations": rotations})
+    rotations = Paginator(selectors.engineer_rotations(engineer), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "rotations/engineer_history.html", {"engineer": engineer, "rotations": rotations}
+    )
 
 
 @require_POST
@@ -78,7 +82,9 @@ def checklist_toggle(request: HttpRequest, number: int, item: str) -> HttpRespon
     entry = get_object_or_404(ChecklistEntry, rotation__sprint__number=number, item=item)
     services.checklist_mark(entry=entry, done=request.POST.get("done") == "1", user=request.user)
     target = request.POST.get("next", "")
-    return redirect(target if target in {reverse("dashboard"), reverse("rotations")} else reverse("dashboard"))
+    return redirect(
+        target if target in {reverse("dashboard"), reverse("rotations")} else reverse("dashboard")
+    )
 
 
 def calendar_settings(request: HttpRequest) -> HttpResponse:
@@ -98,12 +104,16 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed = CalendarFeed.objects.filter(token=token).select_related("user").first()
     if feed is None:
         raise Http404("Unknown calendar address; it may have been reset.")
-    rotations = Rotation.objects.select_related("sprint", "primary", "secondary").order_by("sprint__number")
+    rotations = Rotation.objects.select_related("sprint", "primary", "secondary").order_by(
+        "sprint__number"
+    )
     engineer_id = None
     if request.GET.get("mine") == "1":
         engineer = Engineer.objects.filter(user=feed.user).first()
         engineer_id = engineer.pk if engineer else -1
-        rotations = rotations.filter(primary_id=engineer_id) | rotations.filter(secondary_id=engineer_id)
+        rotations = rotations.filter(primary_id=engineer_id) | rotations.filter(
+            secondary_id=engineer_id
+        )
     body = rotation_calendar(
         rotations,
         site_url=request.build_absolute_uri("/").rstrip("/"),

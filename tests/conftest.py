@@ -1,5 +1,6 @@
 """Shared fixtures: factories for the team, and a guard against reaching the internet."""
 
+import io
 import socket
 from datetime import date
 
@@ -15,7 +16,11 @@ def _no_internet(monkeypatch):
 
     def guarded(self, address):
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and host not in {"127.0.0.1", "localhost", "::1"} and not host.startswith("/"):
+        if (
+            isinstance(host, str)
+            and host not in {"127.0.0.1", "localhost", "::1"}
+            and not host.startswith("/")
+        ):
             raise RuntimeError(f"test tried to reach {address!r}; tests stay on loopback")
         return real_connect(self, address)
 
@@ -32,7 +37,9 @@ def make_engineer(db):
 
 @pytest.fixture
 def cadence(db) -> SprintCadence:
-    return SprintCadence.objects.create(anchor_number=1, anchor_start=date(2026, 1, 7), length_days=14)
+    return SprintCadence.objects.create(
+        anchor_number=1, anchor_start=date(2026, 1, 7), length_days=14
+    )
 
 
 @pytest.fixture
@@ -40,3 +47,23 @@ def platform_team(db) -> PartnerTeam:
     team = PartnerTeam.objects.create(name="Platform", slug="platform", is_platform=True)
     Service.objects.create(name="svc-bgs-api", team=team)
     return team
+
+
+@pytest.fixture
+def demo_team(db):
+    """The demo team, calendar and rotations, as `make demo` loads them."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+@pytest.fixture
+def lead(db, django_user_model):
+    return django_user_model.objects.create_user(
+        "lead", password="pw-for-tests-only", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def member(db, django_user_model):
+    return django_user_model.objects.create_user("member", password="pw-for-tests-only")

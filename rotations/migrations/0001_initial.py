@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,140 +15,418 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='SprintCadence',
+            name="SprintCadence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('anchor_number', models.PositiveIntegerField(default=1, help_text='A sprint whose start you know.', validators=[django.core.validators.MinValueValidator(1)])),
-                ('anchor_start', models.DateField(help_text='The first day of that sprint (local midnight).')),
-                ('length_days', models.PositiveSmallIntegerField(default=14, validators=[django.core.validators.MinValueValidator(1, 'A sprint lasts at least 1 day.'), django.core.validators.MaxValueValidator(366, 'A sprint lasts at most 366 days.')])),
-                ('sprints_ahead', models.PositiveSmallIntegerField(default=6, help_text='How many future sprints to keep generated.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(52)])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "anchor_number",
+                    models.PositiveIntegerField(
+                        default=1,
+                        help_text="A sprint whose start you know.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "anchor_start",
+                    models.DateField(help_text="The first day of that sprint (local midnight)."),
+                ),
+                (
+                    "length_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                1, "A sprint lasts at least 1 day."
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                366, "A sprint lasts at most 366 days."
+                            ),
+                        ],
+                    ),
+                ),
+                (
+                    "sprints_ahead",
+                    models.PositiveSmallIntegerField(
+                        default=6,
+                        help_text="How many future sprints to keep generated.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(52),
+                        ],
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'sprint cadence',
+                "verbose_name_plural": "sprint cadence",
             },
         ),
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_feed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Engineer',
+            name="Engineer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('github_login', models.CharField(blank=True, max_length=39, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$', 'A GitHub login has letters, digits and single hyphens, up to 39 characters.')], verbose_name='GitHub login')),
-                ('pagerduty_user_id', models.CharField(blank=True, max_length=20, validators=[django.core.validators.RegexValidator('^P[A-Z0-9]{5,}$', 'PagerDuty user ids look like PXPGF42.')], verbose_name='PagerDuty user id')),
-                ('active', models.BooleanField(default=True, help_text='Inactive engineers are never proposed.')),
-                ('unavailable_from', models.DateField(blank=True, help_text='First day away (leave, training). Leave empty if available.', null=True)),
-                ('unavailable_to', models.DateField(blank=True, help_text='Last day away, inclusive.', null=True)),
-                ('user', models.OneToOneField(blank=True, help_text='The login this engineer uses, so the site knows who is on call.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='engineer', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "github_login",
+                    models.CharField(
+                        blank=True,
+                        max_length=39,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$",
+                                "A GitHub login has letters, digits and single hyphens, up to 39 characters.",
+                            )
+                        ],
+                        verbose_name="GitHub login",
+                    ),
+                ),
+                (
+                    "pagerduty_user_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^P[A-Z0-9]{5,}$", "PagerDuty user ids look like PXPGF42."
+                            )
+                        ],
+                        verbose_name="PagerDuty user id",
+                    ),
+                ),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True, help_text="Inactive engineers are never proposed."
+                    ),
+                ),
+                (
+                    "unavailable_from",
+                    models.DateField(
+                        blank=True,
+                        help_text="First day away (leave, training). Leave empty if available.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "unavailable_to",
+                    models.DateField(blank=True, help_text="Last day away, inclusive.", null=True),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="The login this engineer uses, so the site knows who is on call.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="engineer",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PartnerTeam',
+            name="PartnerTeam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('is_platform', models.BooleanField(default=False, help_text='The team that runs the platform itself (its services always go out in a release).', verbose_name='platform team')),
-                ('slack_channel', models.CharField(blank=True, help_text='e.g. #cc-team', max_length=80)),
-                ('contact', models.CharField(blank=True, help_text='Who to ask during an incident.', max_length=200)),
-                ('notes', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                (
+                    "is_platform",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The team that runs the platform itself (its services always go out in a release).",
+                        verbose_name="platform team",
+                    ),
+                ),
+                (
+                    "slack_channel",
+                    models.CharField(blank=True, help_text="e.g. #cc-team", max_length=80),
+                ),
+                (
+                    "contact",
+                    models.CharField(
+                        blank=True, help_text="Who to ask during an incident.", max_length=200
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-is_platform', 'name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_platform', True)), fields=('is_platform',), name='only_one_platform_team', violation_error_message='Only one team can be the platform team.')],
+                "ordering": ["-is_platform", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_platform", True)),
+                        fields=("is_platform",),
+                        name="only_one_platform_team",
+                        violation_error_message="Only one team can be the platform team.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Rotation',
+            name="Rotation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('confirmed', models.BooleanField(default=False)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True, help_text='Swaps, cover arrangements, anything the pair should know.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('primary', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='primary_rotations', to='rotations.engineer')),
-                ('secondary', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='secondary_rotations', to='rotations.engineer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("confirmed", models.BooleanField(default=False)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Swaps, cover arrangements, anything the pair should know.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "primary",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="primary_rotations",
+                        to="rotations.engineer",
+                    ),
+                ),
+                (
+                    "secondary",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="secondary_rotations",
+                        to="rotations.engineer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sprint__number'],
+                "ordering": ["sprint__number"],
             },
         ),
         migrations.CreateModel(
-            name='ChecklistEntry',
+            name="ChecklistEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item', models.CharField(choices=[('monitor_alerts', 'Monitor Datadog alerts and the alerts channel'), ('respond_outages', 'Respond to outages and incident reports'), ('perform_release', "Perform the sprint's scheduled release"), ('adhoc_deploys', 'Handle ad-hoc deploy requests'), ('secrel_failures', 'Resolve SecRel failures'), ('dependabot_prs', 'Review Dependabot PRs'), ('ticket_incidents', 'Ticket every incident'), ('write_handoff', "Write the handoff (with the sprint's MTTR)")], max_length=32)),
-                ('done', models.BooleanField(default=False)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rotation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checklist', to='rotations.rotation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "item",
+                    models.CharField(
+                        choices=[
+                            ("monitor_alerts", "Monitor Datadog alerts and the alerts channel"),
+                            ("respond_outages", "Respond to outages and incident reports"),
+                            ("perform_release", "Perform the sprint's scheduled release"),
+                            ("adhoc_deploys", "Handle ad-hoc deploy requests"),
+                            ("secrel_failures", "Resolve SecRel failures"),
+                            ("dependabot_prs", "Review Dependabot PRs"),
+                            ("ticket_incidents", "Ticket every incident"),
+                            ("write_handoff", "Write the handoff (with the sprint's MTTR)"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("done", models.BooleanField(default=False)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rotation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checklist",
+                        to="rotations.rotation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'checklist item',
-                'verbose_name_plural': 'on-call checklist',
+                "verbose_name": "checklist item",
+                "verbose_name_plural": "on-call checklist",
             },
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(help_text='Container image name, e.g. svc-bgs-api.', max_length=80, unique=True)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('pagerduty_service_id', models.CharField(blank=True, help_text='Incidents raised on this PagerDuty service count against this team.', max_length=20, validators=[django.core.validators.RegexValidator('^P[A-Z0-9]{5,}$', 'PagerDuty service ids look like PIJ90N7.')], verbose_name='PagerDuty service id')),
-                ('active', models.BooleanField(default=True)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='services', to='rotations.partnerteam')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.SlugField(
+                        help_text="Container image name, e.g. svc-bgs-api.",
+                        max_length=80,
+                        unique=True,
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=200)),
+                (
+                    "pagerduty_service_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="Incidents raised on this PagerDuty service count against this team.",
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^P[A-Z0-9]{5,}$", "PagerDuty service ids look like PIJ90N7."
+                            )
+                        ],
+                        verbose_name="PagerDuty service id",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="services",
+                        to="rotations.partnerteam",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team__name', 'name'],
+                "ordering": ["team__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Sprint',
+            name="Sprint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(unique=True)),
-                ('start_date', models.DateField(help_text='First day; starts at local midnight.', unique=True)),
-                ('end_date', models.DateField(help_text="The next sprint's first day (this sprint ends at its local midnight).", unique=True)),
-                ('goal', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(unique=True)),
+                (
+                    "start_date",
+                    models.DateField(help_text="First day; starts at local midnight.", unique=True),
+                ),
+                (
+                    "end_date",
+                    models.DateField(
+                        help_text="The next sprint's first day (this sprint ends at its local midnight).",
+                        unique=True,
+                    ),
+                ),
+                ("goal", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'ordering': ['number'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end_date__gt', models.F('start_date'))), name='sprint_ends_after_start', violation_error_message='A sprint must end after it starts.')],
+                "ordering": ["number"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("end_date__gt", models.F("start_date"))),
+                        name="sprint_ends_after_start",
+                        violation_error_message="A sprint must end after it starts.",
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='rotation',
-            name='sprint',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='rotation', to='rotations.sprint'),
+            model_name="rotation",
+            name="sprint",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="rotation",
+                to="rotations.sprint",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='engineer',
-            constraint=models.CheckConstraint(condition=models.Q(('unavailable_from__isnull', True), ('unavailable_to__isnull', True), ('unavailable_to__gte', models.F('unavailable_from')), _connector='OR'), name='engineer_unavailable_range_ordered', violation_error_message='The last day away must be on or after the first day away.'),
+            model_name="engineer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("unavailable_from__isnull", True),
+                    ("unavailable_to__isnull", True),
+                    ("unavailable_to__gte", models.F("unavailable_from")),
+                    _connector="OR",
+                ),
+                name="engineer_unavailable_range_ordered",
+                violation_error_message="The last day away must be on or after the first day away.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checklistentry',
-            constraint=models.UniqueConstraint(fields=('rotation', 'item'), name='one_checklist_entry_per_item'),
+            model_name="checklistentry",
+            constraint=models.UniqueConstraint(
+                fields=("rotation", "item"), name="one_checklist_entry_per_item"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='service',
-            constraint=models.UniqueConstraint(condition=models.Q(('pagerduty_service_id', ''), _negated=True), fields=('pagerduty_service_id',), name='unique_pagerduty_service_id', violation_error_message='Another service already has this PagerDuty service id.'),
+            model_name="service",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("pagerduty_service_id", ""), _negated=True),
+                fields=("pagerduty_service_id",),
+                name="unique_pagerduty_service_id",
+                violation_error_message="Another service already has this PagerDuty service id.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rotation',
-            constraint=models.CheckConstraint(condition=models.Q(('primary', models.F('secondary')), _negated=True), name='rotation_primary_is_not_secondary', violation_error_message='The primary and the secondary must be different engineers.'),
+            model_name="rotation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("primary", models.F("secondary")), _negated=True),
+                name="rotation_primary_is_not_secondary",
+                violation_error_message="The primary and the secondary must be different engineers.",
+            ),
         ),
     ]

@@ -34,11 +34,18 @@ class Command(BaseCommand):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         children = [
             ("worker", subprocess.Popen([*manage, "qcluster"], env=env)),
-            ("web", subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env)),
+            (
+                "web",
+                subprocess.Popen(
+                    [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env
+                ),
+            ),
         ]
         url = f"http://127.0.0.1:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nOn-call dashboard: {url}"))
-        self.stdout.write(f"Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}   (admin: {url}admin/, health: {url}healthz)")
+        self.stdout.write(
+            f"Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}   (admin: {url}admin/, health: {url}healthz)"
+        )
         self.stdout.write("Ctrl-C stops everything.\n")
 
         stopping = False
@@ -52,7 +59,9 @@ class Command(BaseCommand):
             while not stopping:
                 for name, proc in children:
                     if proc.poll() is not None:
-                        self.stderr.write(f"{name} exited with {proc.returncode}; stopping the demo.")
+                        self.stderr.write(
+                            f"{name} exited with {proc.returncode}; stopping the demo."
+                        )
                         stopping = True
                 time.sleep(0.5)
         except KeyboardInterrupt:

@@ -94,14 +94,21 @@ class Command(BaseCommand):
             created = services.sprints_generate(cadence=cadence)
             self.stdout.write(f"sprints: {Sprint.objects.count()} ({len(created)} new)")
             self.seed_rotations(engineers)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        )
 
     def seed_user(self):
         User = get_user_model()
         user, created = User.objects.get_or_create(
             username=DEMO_USERNAME,
-            defaults={"first_name": "Alex", "last_name": "Rivera", "email": "alex.rivera@example.org",
-                      "is_staff": True, "is_superuser": True},
+            defaults={
+                "first_name": "Alex",
+                "last_name": "Rivera",
+                "email": "alex.rivera@example.org",
+                "is_staff": True,
+                "is_superuser": True,
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
@@ -139,21 +146,33 @@ class Command(BaseCommand):
     def seed_teams(self) -> None:
         for name, (slug, platform, channel, svcs) in TEAMS.items():
             team, _ = PartnerTeam.objects.get_or_create(
-                slug=slug, defaults={"name": name, "is_platform": platform, "slack_channel": channel}
+                slug=slug,
+                defaults={"name": name, "is_platform": platform, "slack_channel": channel},
             )
             for svc, (pd_id, description) in svcs.items():
                 Service.objects.get_or_create(
-                    name=svc, defaults={"team": team, "pagerduty_service_id": pd_id, "description": description}
+                    name=svc,
+                    defaults={
+                        "team": team,
+                        "pagerduty_service_id": pd_id,
+                        "description": description,
+                    },
                 )
         for svc in ("rabbitmq", "postgres", "dev-tools"):
-            Service.objects.get_or_create(name=svc, defaults={"team": PartnerTeam.objects.get(slug="platform")})
-        self.stdout.write(f"teams: {PartnerTeam.objects.count()}, services: {Service.objects.count()}")
+            Service.objects.get_or_create(
+                name=svc, defaults={"team": PartnerTeam.objects.get(slug="platform")}
+            )
+        self.stdout.write(
+            f"teams: {PartnerTeam.objects.count()}, services: {Service.objects.count()}"
+        )
 
     def seed_cadence(self) -> SprintCadence:
         cadence = SprintCadence.objects.first()
         if cadence is None:
             anchor = most_recent_wednesday(team_today()) - timedelta(days=14 * PAST_SPRINTS)
-            cadence = SprintCadence.objects.create(anchor_number=41, anchor_start=anchor, length_days=14)
+            cadence = SprintCadence.objects.create(
+                anchor_number=41, anchor_start=anchor, length_days=14
+            )
         self.stdout.write(f"cadence: {cadence}")
         return cadence
 
@@ -165,7 +184,11 @@ class Command(BaseCommand):
             if Rotation.objects.filter(sprint=sprint).exists():
                 continue
             if index == 0 and not Rotation.objects.exists():
-                rotation = Rotation(sprint=sprint, primary=engineers[FIRST_PAIR[0]], secondary=engineers[FIRST_PAIR[1]])
+                rotation = Rotation(
+                    sprint=sprint,
+                    primary=engineers[FIRST_PAIR[0]],
+                    secondary=engineers[FIRST_PAIR[1]],
+                )
                 rotation.save()
             else:
                 try:
@@ -175,12 +198,17 @@ class Command(BaseCommand):
                     continue
             rotation.confirmed = True
             rotation.confirmed_at = timezone.now()
-            rotation.notes = "" if index % 5 else "Swapped two days with the secondary for a conference."
+            rotation.notes = (
+                "" if index % 5 else "Swapped two days with the secondary for a conference."
+            )
             rotation.save()
             finished = sprint.end_date <= today
             entries = ChecklistEntry.objects.filter(rotation=rotation)
             for entry in entries:
-                entry.done = finished or entry.item in {CheckItem.MONITOR_ALERTS, CheckItem.PERFORM_RELEASE}
+                entry.done = finished or entry.item in {
+                    CheckItem.MONITOR_ALERTS,
+                    CheckItem.PERFORM_RELEASE,
+                }
                 entry.save()
             made += 1
         self.stdout.write(f"rotations: {Rotation.objects.count()} ({made} new)")

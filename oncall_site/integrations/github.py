@@ -1,0 +1,606 @@
+"""GitHub REST API through PyGithub: SecRel runs, Dependabot PRs and alerts, code scanning.
+
+PyGithub's `GithubRetry` sleeps until the rate-limit reset and urllib3 sleeps whatever
+`Retry-After` says; `build_client` caps both at `Limits.max_wait_seconds` and the number of
+retries at `Limits.max_retries`. Normalizers read the raw JSON (`_raw`), never PyGithub's
+lazy properties, which would fetch each object again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import requests
+import urllib3
+from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
+from github.GithubException import RateLimitExceededExceedsMaxWait
+from github.GithubObject import GithubObject
+from github.PaginatedList import PaginatedList
+from github.Repository import Repository
+from github.WorkflowJob import WorkflowJob as PyGithubWorkflowJob
+
+from oncall_site.integrations import Limits, Source, WaitCap, isoformat_z, limits_from_settings
+from oncall_site.integrations.errors import (
+    UpstreamError,
+    bad_payload,
+    from_status,
+    network_error,
+    rate_limited,
+    retry_after_seconds,
+)
+
+GITHUB = Source("github", "GitHub")
+DEPENDABOT = "dependabot[bot]"
+FAILED = {"failure", "timed_out", "startup_failure"}
+CI_FAILED = {"failure", "timed_out", "cancelled", "action_required", "startup_failure", "stale"}
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str
+    repository: str  # owner/name
+    api_url: str = "https://api.github.com"
+    workflow: str = "secrel.yml"
+    branch: str = "develop"
+    limits: Limits = field(default_factory=Limits)
+    # PyGithub spaces requests 0.25 s apart by default (GitHub asks for serial requests).
+    seconds_between_requests: float = 0.25
+
+
+@dataclass(frozen=True)
+class WorkflowStep:
+    number: int
+    name: str
+    status: str
+    conclusion: str | None
+
+
+@dataclass(frozen=True)
+class WorkflowJob:
+    id: int
+    name: str
+    status: str
+    conclusion: str | None
+    html_url: str
+    steps: tuple[WorkflowStep, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkflowRun:
+    id: int
+    run_number: int
+    name: str
+    event: str  # schedule, push, pull_request, workflow_dispatch
+    branch: str | None
+    status: str  # queued, in_progress, completed, ...
+    conclusion: str | None  # success, failure, cancelled, ... None until completed
+    head_sha: str
+    created_at: datetime
+    updated_at: datetime
+    html_url: str
+    run_attempt: int = 1
+    run_started_at: datetime | None = None
+    failed_job: str | None = None
+    failed_step: str | None = None
+
+
+@dataclass(frozen=True)
+class DependabotPR:
+    number: int
+    title: str
+    head_sha: str
+    head_ref: str
+    base_ref: str
+    author: str
+    created_at: datetime
+    updated_at: datetime | None
+    html_url: str
+    ci_status: str  # success, failure, pending
+    draft: bool = False
+    mergeable: bool | None = None  # None: GitHub has not computed it (or not fetched)
+    mergeable_state: str | None = None
+
+    @property
+    def ready_to_merge(self) -> bool:
+        return self.ci_status == "success" and self.mergeable is True and not self.draft
+
+
+@dataclass(frozen=True)
+class CodeScanningFinding:
+    number: int
+    tool: str  # snyk, aqua, other
+    tool_name: str
+    rule_id: str | None
+    rule_name: str | None
+    severity: (
+        str | None
+    )  # critical/high/medium/low when the tool gives one, else error/warning/note
+    state: str  # open, dismissed, fixed
+    created_at: datetime
+    updated_at: datetime | None
+    fixed_at: datetime | None
+    dismissed_at: datetime | None
+    dismissed_reason: str | None
+    html_url: str
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class DependabotAlert:
+    number: int
+    state: str  # auto_dismissed, dismissed, fixed, open
+    severity: str | None
+    package: str
+    ecosystem: str | None
+    manifest_path: str | None
+    vulnerable_range: str | None
+    fixed_version: str | None
+    ghsa_id: str | None
+    cve_id: str | None
+    summary: str
+    created_at: datetime
+    updated_at: datetime | None
+    fixed_at: datetime | None
+    dismissed_at: datetime | None
+    dismissed_reason: str | None
+    html_url: str
+
+
+@dataclass(frozen=True)
+class CreatedIssue:
+    number: int
+    html_url: str
+    api_url: str
+
+
+def config_from_settings() -> Config | None:
+    """The GitHub source from settings, or None without `GITHUB_TOKEN` and `GITHUB_REPOSITORY`."""
+    from django.conf import settings
+
+    if not settings.GITHUB_TOKEN or not settings.GITHUB_REPOSITORY:
+        return None
+    return Config(
+        token=settings.GITHUB_TOKEN,
+        repository=settings.GITHUB_REPOSITORY,
+        api_url=settings.GITHUB_API_URL,
+        workflow=settings.SECREL_WORKFLOW,
+        branch=settings.SECREL_BRANCH,
+        limits=limits_from_settings(),
+        seconds_between_requests=float(getattr(settings, "GITHUB_SECONDS_BETWEEN_REQUESTS", 0.25)),
+    )
+
+
+class _Retry(WaitCap, GithubRetry):
+    """GithubRetry that never waits longer than `max_wait` (see WaitCap)."""
+
+
+def build_retry(limits: Limits) -> GithubRetry:
+    """`limits.max_retries` retries of 403-rate-limit, 429 and 5xx, none of them longer than
+    `limits.max_wait_seconds`. Only idempotent requests are retried: a retried POST could open
+    the same issue twice. The last response is handed back (`raise_on_status=False`) so PyGithub
+    raises its own exception, with the status and headers.
+
+    Reference: https://pygithub.readthedocs.io/en/stable/github_objects/GithubRetry.html
+    """
+    return _Retry(
+        total=limits.max_retries,
+        backoff_factor=limits.backoff_seconds,
+        backoff_max=limits.max_wait_seconds,
+        retry_after_max=max(1, int(limits.max_wait_seconds)),
+        status_forcelist=[429, *range(500, 600)],
+        allowed_methods=urllib3.Retry.DEFAULT_ALLOWED_METHODS,
+        raise_on_status=False,
+        secondary_rate_wait=min(60.0, limits.max_wait_seconds),
+        max_rate_limit_wait=limits.max_wait_seconds,
+        source=GITHUB.key,
+        source_name=GITHUB.name,
+        max_wait=limits.max_wait_seconds,
+    )
+
+
+def build_client(config: Config) -> Github:
+    """A lazy `Github` on `config.api_url` (GitHub Enterprise included) with a timeout and
+    bounded retries; 100 items per page.
+
+    Reference: https://pygithub.readthedocs.io/en/stable/github.html
+    """
+    return Github(
+        auth=Auth.Token(config.token),
+        base_url=config.api_url.rstrip("/"),
+        timeout=config.limits.timeout_seconds,  # type: ignore[arg-type]  # requests takes floats
+        retry=build_retry(config.limits),
+        per_page=100,
+        seconds_between_requests=config.seconds_between_requests,
+        seconds_between_writes=config.seconds_between_requests,
+        lazy=True,
+    )
+
+
+def _repo(client: Github, config: Config) -> Repository:
+    return client.get_repo(config.repository)
+
+
+@contextmanager
+def _translated(config: Config) -> Iterator[None]:
+    """PyGithub, requests and urllib3 exceptions, and unreadable records, leave as UpstreamError."""
+    try:
+        yield
+    except UpstreamError:
+        raise
+    except RateLimitExceededExceedsMaxWait as exc:
+        raise rate_limited(GITHUB.key, GITHUB.name, exc.wait, status=exc.status) from exc
+    except RateLimitExceededException as exc:
+        wait = retry_after_seconds(exc.headers)
+        raise rate_limited(GITHUB.key, GITHUB.name, wait, status=exc.status) from exc
+    except GithubException as exc:
+        detail = (
+            exc.message or (exc.data.get("message") if isinstance(exc.data, dict) else "") or ""
+        )
+        if (
+            exc.status == 403
+            and exc.headers
+            and str(exc.headers.get("x-ratelimit-remaining")) == "0"
+        ):
+            wait = retry_after_seconds(exc.headers)
+            raise rate_limited(GITHUB.key, GITHUB.name, wait, status=403) from exc
+        if 200 <= exc.status < 300:
+            raise bad_payload(GITHUB.key, GITHUB.name, str(detail) or "unexpected body") from exc
+        raise from_status(
+            GITHUB.key, GITHUB.name, exc.status, headers=exc.headers, detail=str(detail)
+        ) from exc
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        raise network_error(GITHUB.key, GITHUB.name, exc, config.limits.timeout_seconds) from exc
+    except (AssertionError, AttributeError, KeyError, TypeError, ValueError) as exc:
+        # AssertionError: PyGithub refuses links to another host than base_url.
+        raise bad_payload(GITHUB.key, GITHUB.name, exc) from exc
+
+
+def _raw(obj: GithubObject) -> Mapping[str, Any]:
+    # `raw_data` would complete the lazy object with one more request per item.
+    return GITHUB.mapping(obj._rawData, type(obj).__name__)
+
+
+def _created_filter(created_since: date | datetime) -> str:
+    if isinstance(created_since, datetime):
+        return f">={isoformat_z(created_since)}"
+    return f">={created_since.isoformat()}"
+
+
+# Fetch
+
+
+def iter_workflow_runs(
+    client: Github,
+    config: Config,
+    *,
+    branch: str | None = None,
+    event: str | None = None,
+    created_since: date | datetime | None = None,
+    with_failures: bool = True,
+) -> Iterator[WorkflowRun]:
+    """Runs of the SecRel workflow (`config.workflow`), newest first, page by page.
+
+    `with_failures` fetches the jobs of each failed run to name the failed job and step
+    (one more request per failed run).
+
+    Reference: https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow
+    """
+    kwargs: dict[str, Any] = {"exclude_pull_requests": True}
+    if branch:
+        kwargs["branch"] = branch
+    if event:
+        kwargs["event"] = event
+    if created_since is not None:
+        kwargs["created"] = _created_filter(created_since)
+    with _translated(config):
+        runs = _repo(client, config).get_workflow(config.workflow).get_runs(**kwargs)
+        for run in runs:
+            raw = _raw(run)
+            jobs: tuple[WorkflowJob, ...] | None = None
+            if with_failures and raw.get("conclusion") in FAILED:
+                jobs = tuple(normalize_job(_raw(job)) for job in run.jobs())
+            yield normalize_workflow_run(raw, jobs=jobs)
+
+
+def fetch_run_jobs(client: Github, config: Config, run_id: int) -> tuple[WorkflowJob, ...]:
+    """The jobs of one run, with their steps.
+
+    Reference: https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run
+    """
+    with _translated(config):
+        repo = _repo(client, config)
+        jobs = PaginatedList(
+            PyGithubWorkflowJob,
+            repo.requester,
+            f"{repo.url}/actions/runs/{int(run_id)}/jobs",
+            None,
+            list_item="jobs",
+        )
+        return tuple(normalize_job(_raw(job)) for job in jobs)
+
+
+def iter_dependabot_prs(
+    client: Github,
+    config: Config,
+    *,
+    author: str = DEPENDABOT,
+    with_mergeable: bool = True,
+) -> Iterator[DependabotPR]:
+    """Open PRs by Dependabot to `config.branch`, with the CI status of their head commit.
+
+    The pulls list has no author filter (checked here) and no `mergeable` (it needs the
+    single-PR call, made when `with_mergeable`). CI status combines the head commit's check
+    runs and its combined commit status.
+
+    Reference: https://docs.github.com/en/rest/pulls/pulls#list-pull-requests
+    """
+    with _translated(config):
+        repo = _repo(client, config)
+        for pull in repo.get_pulls(state="open", base=config.branch):
+            raw = _raw(pull)
+            if GITHUB.nested(raw, "user", "login") != author:
+                continue
+            sha = GITHUB.nested(raw, "head", "sha")
+            if not sha:
+                raise GITHUB.bad(f"pull request {raw.get('number')!r} has no head sha")
+            commit = repo.get_commit(sha)
+            checks = (_raw(check) for check in commit.get_check_runs())
+            combined = _raw(commit.get_combined_status())
+            status = ci_status(checks, combined)
+            if with_mergeable:
+                raw = _raw(pull.complete())  # GET the single PR: `mergeable` lives there
+            yield normalize_dependabot_pr(raw, ci_status=status)
+
+
+def iter_code_scanning_findings(
+    client: Github,
+    config: Config,
+    *,
+    state: str | None = None,
+    tool_name: str | None = None,
+) -> Iterator[CodeScanningFinding]:
+    """Code-scanning alerts (Snyk, Aqua and other SARIF uploads), page by page.
+
+    Reference: https://docs.github.com/en/rest/code-scanning/code-scanning#list-code-scanning-alerts-for-a-repository
+    """
+    kwargs = {k: v for k, v in {"state": state, "tool_name": tool_name}.items() if v}
+    with _translated(config):
+        for alert in _repo(client, config).get_codescan_alerts(**kwargs):
+            yield normalize_code_scanning_alert(_raw(alert))
+
+
+def iter_dependabot_alerts(
+    client: Github, config: Config, *, state: str | None = None
+) -> Iterator[DependabotAlert]:
+    """Dependabot alerts, page by page.
+
+    Reference: https://docs.github.com/en/rest/dependabot/alerts#list-dependabot-alerts-for-a-repository
+    """
+    kwargs = {"state": state} if state else {}
+    with _translated(config):
+        for alert in _repo(client, config).get_dependabot_alerts(**kwargs):
+            yield normalize_dependabot_alert(_raw(alert))
+
+
+def create_issue(
+    client: Github, config: Config, *, title: str, body: str, labels: Iterable[str] = ()
+) -> CreatedIssue:
+    """Open an issue (the incident's ticket; ZenHub boards pick it up). Not retried.
+
+    Reference: https://docs.github.com/en/rest/issues/issues#create-an-issue
+    """
+    with _translated(config):
+        issue = _repo(client, config).create_issue(title=title, body=body, labels=list(labels))
+        return normalize_created_issue(_raw(issue))
+
+
+# Normalize
+
+
+def normalize_job(raw: Mapping[str, Any]) -> WorkflowJob:
+    """One job of a run, with its steps.
+
+    Reference: https://docs.github.com/en/rest/actions/workflow-jobs#get-a-job-for-a-workflow-run
+    """
+    raw = GITHUB.mapping(raw, "job")
+    steps = tuple(
+        WorkflowStep(
+            number=int(step.get("number") or 0),
+            name=str(step.get("name") or ""),
+            status=str(step.get("status") or ""),
+            conclusion=GITHUB.text(step, "conclusion"),
+        )
+        for step in raw.get("steps") or ()
+        if isinstance(step, Mapping)
+    )
+    return WorkflowJob(
+        id=int(GITHUB.required(raw, "id", "job")),
+        name=str(raw.get("name") or ""),
+        status=str(raw.get("status") or ""),
+        conclusion=GITHUB.text(raw, "conclusion"),
+        html_url=str(raw.get("html_url") or ""),
+        steps=steps,
+    )
+
+
+def failed_job_and_step(jobs: Iterable[WorkflowJob]) -> tuple[str | None, str | None]:
+    """The first failed job and its first failed step (None when no step is marked)."""
+    for job in jobs:
+        if job.conclusion in FAILED:
+            step = next((s.name for s in job.steps if s.conclusion in FAILED), None)
+            return job.name, step
+    return None, None
+
+
+def normalize_workflow_run(
+    raw: Mapping[str, Any], *, jobs: Iterable[WorkflowJob] | None = None
+) -> WorkflowRun:
+    """One workflow run; `jobs` (when fetched) name the failed job and step.
+
+    Reference: https://docs.github.com/en/rest/actions/workflow-runs#get-a-workflow-run
+    """
+    raw = GITHUB.mapping(raw, "workflow run")
+    run_id = int(GITHUB.required(raw, "id", "workflow run"))
+    what = f"workflow run {run_id}"
+    failed_job, failed_step = failed_job_and_step(jobs or ())
+    created_at = GITHUB.required_timestamp(raw, "created_at", what)
+    return WorkflowRun(
+        id=run_id,
+        run_number=int(raw.get("run_number") or 0),
+        name=str(raw.get("name") or raw.get("display_title") or ""),
+        event=str(GITHUB.required(raw, "event", what)),
+        branch=GITHUB.text(raw, "head_branch"),
+        status=str(GITHUB.required(raw, "status", what)),
+        conclusion=GITHUB.text(raw, "conclusion"),
+        head_sha=str(raw.get("head_sha") or ""),
+        created_at=created_at,
+        updated_at=GITHUB.timestamp(raw.get("updated_at"), "updated_at") or created_at,
+        html_url=str(raw.get("html_url") or ""),
+        run_attempt=int(raw.get("run_attempt") or 1),
+        run_started_at=GITHUB.timestamp(raw.get("run_started_at"), "run_started_at"),
+        failed_job=failed_job,
+        failed_step=failed_step,
+    )
+
+
+def ci_status(
+    check_runs: Iterable[Mapping[str, Any]], combined_status: Mapping[str, Any] | None
+) -> str:
+    """success, failure or pending for a commit, from its check runs and commit statuses.
+
+    Any failed check or status -> failure; else anything still running, or nothing
+    reported at all -> pending; else success. (A combined state of "pending" with no
+    statuses only means no commit status was ever set: the check runs decide.)
+
+    Reference: https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference
+    """
+    seen = pending = False
+    for check in check_runs:
+        seen = True
+        if check.get("status") != "completed":
+            pending = True
+        elif check.get("conclusion") in CI_FAILED:
+            return "failure"
+    if combined_status:
+        statuses = combined_status.get("statuses") or []
+        if statuses:
+            seen = True
+            state = combined_status.get("state")
+            if state in ("failure", "error"):
+                return "failure"
+            if state != "success":
+                pending = True
+    return "pending" if pending or not seen else "success"
+
+
+def normalize_dependabot_pr(raw: Mapping[str, Any], *, ci_status: str) -> DependabotPR:
+    """One pull request (list item or single PR, which adds `mergeable`).
+
+    Reference: https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request
+    """
+    raw = GITHUB.mapping(raw, "pull request")
+    number = int(GITHUB.required(raw, "number", "pull request"))
+    what = f"pull request {number}"
+    mergeable = raw.get("mergeable")
+    return DependabotPR(
+        number=number,
+        title=str(raw.get("title") or ""),
+        head_sha=str(GITHUB.nested(raw, "head", "sha") or ""),
+        head_ref=str(GITHUB.nested(raw, "head", "ref") or ""),
+        base_ref=str(GITHUB.nested(raw, "base", "ref") or ""),
+        author=str(GITHUB.nested(raw, "user", "login") or ""),
+        created_at=GITHUB.required_timestamp(raw, "created_at", what),
+        updated_at=GITHUB.timestamp(raw.get("updated_at"), "updated_at"),
+        html_url=str(raw.get("html_url") or ""),
+        ci_status=ci_status,
+        draft=bool(raw.get("draft")),
+        mergeable=mergeable if isinstance(mergeable, bool) else None,
+        mergeable_state=GITHUB.text(raw, "mergeable_state"),
+    )
+
+
+def classify_tool(tool_name: str) -> str:
+    """snyk, aqua (Trivy is Aqua's scanner) or other, from the SARIF tool name."""
+    name = tool_name.lower()
+    if "snyk" in name:
+        return "snyk"
+    if "aqua" in name or "trivy" in name:
+        return "aqua"
+    return "other"
+
+
+def normalize_code_scanning_alert(raw: Mapping[str, Any]) -> CodeScanningFinding:
+    """One code-scanning alert.
+
+    Reference: https://docs.github.com/en/rest/code-scanning/code-scanning#get-a-code-scanning-alert
+    """
+    raw = GITHUB.mapping(raw, "code-scanning alert")
+    number = int(GITHUB.required(raw, "number", "code-scanning alert"))
+    what = f"code-scanning alert {number}"
+    rule = raw.get("rule") if isinstance(raw.get("rule"), Mapping) else {}
+    tool_name = str(GITHUB.nested(raw, "tool", "name") or "")
+    return CodeScanningFinding(
+        number=number,
+        tool=classify_tool(tool_name),
+        tool_name=tool_name,
+        rule_id=GITHUB.text(rule, "id"),
+        rule_name=GITHUB.text(rule, "name"),
+        severity=GITHUB.text(rule, "security_severity_level") or GITHUB.text(rule, "severity"),
+        state=str(GITHUB.required(raw, "state", what)),
+        created_at=GITHUB.required_timestamp(raw, "created_at", what),
+        updated_at=GITHUB.timestamp(raw.get("updated_at"), "updated_at"),
+        fixed_at=GITHUB.timestamp(raw.get("fixed_at"), "fixed_at"),
+        dismissed_at=GITHUB.timestamp(raw.get("dismissed_at"), "dismissed_at"),
+        dismissed_reason=GITHUB.text(raw, "dismissed_reason"),
+        html_url=str(raw.get("html_url") or ""),
+        path=GITHUB.nested(raw, "most_recent_instance", "location", "path"),
+    )
+
+
+def normalize_dependabot_alert(raw: Mapping[str, Any]) -> DependabotAlert:
+    """One Dependabot alert (timestamps parsed here: PyGithub leaves `fixed_at` a string).
+
+    Reference: https://docs.github.com/en/rest/dependabot/alerts#get-a-dependabot-alert
+    """
+    raw = GITHUB.mapping(raw, "Dependabot alert")
+    number = int(GITHUB.required(raw, "number", "Dependabot alert"))
+    what = f"Dependabot alert {number}"
+    vulnerability = raw.get("security_vulnerability") or {}
+    advisory = raw.get("security_advisory") or {}
+    package = GITHUB.nested(raw, "dependency", "package") or vulnerability.get("package") or {}
+    return DependabotAlert(
+        number=number,
+        state=str(GITHUB.required(raw, "state", what)),
+        severity=GITHUB.text(vulnerability, "severity") or GITHUB.text(advisory, "severity"),
+        package=str(package.get("name") or ""),
+        ecosystem=GITHUB.text(package, "ecosystem"),
+        manifest_path=GITHUB.nested(raw, "dependency", "manifest_path"),
+        vulnerable_range=GITHUB.text(vulnerability, "vulnerable_version_range"),
+        fixed_version=GITHUB.nested(vulnerability, "first_patched_version", "identifier"),
+        ghsa_id=GITHUB.text(advisory, "ghsa_id"),
+        cve_id=GITHUB.text(advisory, "cve_id"),
+        summary=str(advisory.get("summary") or ""),
+        created_at=GITHUB.required_timestamp(raw, "created_at", what),
+        updated_at=GITHUB.timestamp(raw.get("updated_at"), "updated_at"),
+        fixed_at=GITHUB.timestamp(raw.get("fixed_at"), "fixed_at"),
+        dismissed_at=GITHUB.timestamp(raw.get("dismissed_at"), "dismissed_at"),
+        dismissed_reason=GITHUB.text(raw, "dismissed_reason"),
+        html_url=str(raw.get("html_url") or ""),
+    )
+
+
+def normalize_created_issue(raw: Mapping[str, Any]) -> CreatedIssue:
+    """The issue `create_issue` answered with.
+
+    Reference: https://docs.github.com/en/rest/issues/issues#create-an-issue
+    """
+    raw = GITHUB.mapping(raw, "issue")
+    return CreatedIssue(
+        number=int(GITHUB.required(raw, "number", "issue")),
+        html_url=str(GITHUB.required(raw, "html_url", "issue")),
+        api_url=str(raw.get("url") or ""),
+    )

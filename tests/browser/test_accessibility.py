@@ -1,0 +1,31 @@
+"""axe-core finds no violations on the pages a person uses every day."""
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def violations(page) -> list[str]:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (make test does)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
+        for v in result["violations"]
+    ]
+
+
+def test_the_login_page_is_accessible(page, live_server, db):
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/", "/rotations/", "/rotations/calendar/"])
+def test_the_pages_are_accessible(logged_in, live_server, path):
+    logged_in.goto(f"{live_server.url}{path}")
+    assert violations(logged_in) == []

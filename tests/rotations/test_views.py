@@ -1,0 +1,162 @@
+"""The rotations page, engineer history, confirming proposals and the checklist."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from rotations import selectors
+from rotations.models import ChecklistEntry, Engineer, Rotation, Sprint, team_today
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_requires_login(client):
+    for url in (reverse("dashboard"), reverse("rotations"), reverse("calendar-settings")):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_it_shows_current_upcoming_and_past(client, member, demo_team):
+    client.force_login(member)
+    response = client.get(reverse("rotations"))
+    assert response.status_code == 200
+    current = selectors.current_sprint(now=timezone.now())
+    body = response.content.decode()
+    assert f"<strong>Sprint {current.number}</strong>" in body
+    assert current.rotation.primary.name in body
+    upcoming = selectors.upcoming_sprints(now=timezone.now())
+    assert upcoming and upcoming[0].proposal is not None
+    assert f'id="sprint-{upcoming[0].sprint.number}"' in body
+    assert "Past" in body and f"{current.number - 1}</td>" in body
+
+
+def test_it_answers_in_a_bounded_number_of_queries(
+    client, member, demo_team, django_assert_max_num_queries
+):
+    client.force_login(member)
+    client.get(reverse("rotations"))
+    with django_assert_max_num_queries(14):
+        client.get(reverse("rotations"))
+    with django_assert_max_num_queries(12):
+        client.get(reverse("dashboard"))
+
+
+def test_its_query_count_does_not_grow_with_history(
+    client, member, demo_team, django_assert_max_num_queries
+):
+    from rotations import services
+    from rotations.models import SprintCadence
+
+    client.force_login(member)
+    cadence = SprintCadence.objects.get()
+    cadence.sprints_ahead = 30
+    cadence.save()
+    services.sprints_generate(cadence=cadence)
+    with django_assert_max_num_queries(14):
+        client.get(reverse("rotations"))
+
+
+def test_it_confirms_a_proposal(client, member, demo_team):
+    client.force_login(member)
+    upcoming = selectors.upcoming_sprints(now=timezone.now())[0]
+    response = client.post(
+        reverse("rotation-confirm", args=[upcoming.sprint.number]),
+        {"primary": upcoming.primary.pk, "secondary": upcoming.secondary.pk},
+        follow=True,
+    )
+    rotation = Rotation.objects.get(sprint=upcoming.sprint)
+    assert rotation.confirmed and rotation.confirmed_by == member
+    assert (rotation.primary, rotation.secondary) == (upcoming.primary, upcoming.secondary)
+    assert f"Sprint {upcoming.sprint.number} confirmed" in response.content.decode()
+
+
+def test_it_refuses_the_same_engineer_twice_and_stores_nothing(client, member, demo_team):
+    client.force_login(member)
+    sprint = selectors.upcoming_sprints(now=timezone.now())[0].sprint
+    alex = Engineer.objects.get(name="Alex Rivera")
+    response = client.post(
+        reverse("rotation-confirm", args=[sprint.number]),
+        {"primary": alex.pk, "secondary": alex.pk},
+        follow=True,
+    )
+    assert "must be different engineers" in response.content.decode()
+    assert not Rotation.objects.filter(sprint=sprint).exists()
+
+
+def test_it_refuses_an_unavailable_engineer(client, member, demo_team):
+    client.force_login(member)
+    farah = Engineer.objects.get(name="Farah Haddad")
+    sprint = Sprint.objects.containing(farah.unavailable_from).get()
+    other = Engineer.objects.get(name="Chen Wu")
+    response = client.post(
+        reverse("rotation-confirm", args=[sprint.number]),
+        {"primary": other.pk, "secondary": farah.pk},
+        follow=True,
+    )
+    assert "Farah Haddad is unavailable" in response.content.decode()
+    assert not Rotation.objects.filter(sprint=sprint).exists()
+
+
+def test_it_changes_a_confirmed_rotation_without_losing_its_notes(client, member, demo_team):
+    client.force_login(member)
+    current = Sprint.objects.containing(team_today()).get()
+    rotation = current.rotation
+    rotation.notes = "Alex covers Friday."
+    rotation.save()
+    chen, eli = Engineer.objects.get(name="Chen Wu"), Engineer.objects.get(name="Eli Brooks")
+    client.post(
+        reverse("rotation-confirm", args=[current.number]),
+        {"primary": chen.pk, "secondary": eli.pk},
+    )
+    rotation.refresh_from_db()
+    assert (rotation.primary, rotation.secondary, rotation.notes) == (
+        chen,
+        eli,
+        "Alex covers Friday.",
+    )
+    assert rotation.checklist.count() == 8
+
+
+def test_it_ticks_and_unticks_a_checklist_item(client, member, demo_team):
+    client.force_login(member)
+    current = Sprint.objects.containing(team_today()).get()
+    url = reverse(
+        "checklist-toggle", args=[current.number, "review_dependabot_prs".replace("review_", "")]
+    )
+    client.post(url, {"done": "1", "next": "/"})
+    entry = ChecklistEntry.objects.get(rotation__sprint=current, item="dependabot_prs")
+    assert entry.done and entry.done_by == member and entry.done_at is not None
+    client.post(url, {"done": "0", "next": "/"})
+    entry.refresh_from_db()
+    assert not entry.done and entry.done_by is None
+    assert (
+        client.post(reverse("checklist-toggle", args=[current.number, "nope"])).status_code == 404
+    )
+    assert client.get(url).status_code == 405
+
+
+def test_it_shows_an_engineers_history(client, member, demo_team):
+    client.force_login(member)
+    alex = Engineer.objects.get(name="Alex Rivera")
+    response = client.get(reverse("engineer-history", args=[alex.pk]))
+    rotations = Rotation.objects.filter(primary=alex) | Rotation.objects.filter(secondary=alex)
+    assert response.status_code == 200
+    assert (
+        response.content.decode().count("<td>primary</td>")
+        + response.content.decode().count("<td>secondary</td>")
+        == rotations.count()
+    )
+
+
+def test_it_shows_empty_states_without_data(client, member):
+    client.force_login(member)
+    body = client.get(reverse("rotations")).content.decode()
+    assert "No sprint covers today" in body and "No engineers yet" in body
+    assert "No sprint covers today" in client.get(reverse("dashboard")).content.decode()
+
+
+def test_it_escapes_names(client, member, demo_team):
+    client.force_login(member)
+    Engineer.objects.filter(name="Eli Brooks").update(name="<script>alert(1)</script>")
+    body = client.get(reverse("rotations")).content.decode()
+    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
