@@ -1,1 +1,240 @@
-"""Models of the incidents app (fleshed out by its own issue)."""
+"""Incidents (from PagerDuty, Slack reports, Datadog alerts or by hand), their timeline and
+partner-team impact, and the Datadog monitors currently alerting."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from rotations.models import PartnerTeam, Service
+
+
+class Source(models.TextChoices):
+    PAGERDUTY = "pagerduty", "PagerDuty"
+    SLACK = "slack", "Slack report"
+    DATADOG = "datadog", "Datadog alert"
+    MANUAL = "manual", "Entered by hand"
+
+
+class State(models.TextChoices):
+    TRIGGERED = "triggered", "Triggered"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    MITIGATED = "mitigated", "Mitigated"
+    RESOLVED = "resolved", "Resolved"
+    CANCELED = "canceled", "Canceled"
+
+
+OPEN_STATES = (State.TRIGGERED, State.ACKNOWLEDGED, State.MITIGATED)
+
+
+class Severity(models.TextChoices):
+    SEV1 = "SEV1", "SEV1 (critical)"
+    SEV2 = "SEV2", "SEV2 (major)"
+    SEV3 = "SEV3", "SEV3 (minor)"
+    SEV4 = "SEV4", "SEV4 (low)"
+
+
+URGENT = (Severity.SEV1, Severity.SEV2)
+
+
+class RootCause(models.TextChoices):
+    PLATFORM = "platform", "Platform"
+    INFRASTRUCTURE = "infrastructure", "Infrastructure (ArgoCD, Aqua, Kubernetes, SecRel, Vault)"
+    PARTNER_TEAM = "partner_team", "Partner team"
+    EXTERNAL = "external", "External (BIP, BGS, BIE Kafka, ...)"
+
+
+class IncidentQuerySet(models.QuerySet):
+    def open(self) -> "IncidentQuerySet":
+        return self.filter(state__in=OPEN_STATES)
+
+    def started_between(self, since: datetime, until: datetime) -> "IncidentQuerySet":
+        """The window rule: incidents that started in [since, until)."""
+        return self.filter(started_at__gte=since, started_at__lt=until)
+
+
+class Incident(models.Model):
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    external_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The upstream id (PagerDuty incident id, monitor id, ...).",
+    )
+    number = models.PositiveIntegerField(
+        null=True, blank=True, help_text="PagerDuty's incident number."
+    )
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    how_to_reproduce = models.TextField(blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.TRIGGERED)
+    severity = models.CharField(max_length=4, choices=Severity.choices, blank=True)
+    urgency = models.CharField(
+        max_length=8, blank=True, help_text="PagerDuty urgency: high or low."
+    )
+    priority = models.CharField(
+        max_length=16, blank=True, help_text="PagerDuty priority name, e.g. P1."
+    )
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
+    upstream_service_id = models.CharField(max_length=32, blank=True)
+    reporter_team = models.ForeignKey(
+        PartnerTeam,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_incidents",
+    )
+    started_at = models.DateTimeField(db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    mitigated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    application_non_functional = models.BooleanField(null=True, blank=True)
+    blocker = models.BooleanField(null=True, blank=True, help_text="Blocks a partner team's work.")
+    root_cause = models.CharField(max_length=16, choices=RootCause.choices, blank=True)
+    ticket_url = models.URLField(blank=True, max_length=500)
+    upstream_url = models.URLField(blank=True, max_length=500)
+    last_update_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest timeline update."
+    )
+    needs_review = models.BooleanField(
+        default=False, help_text="Stored from upstream with missing or inconsistent fields."
+    )
+    review_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="incident_unique_upstream_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.severity in URGENT
+
+    def time_to_resolve(self) -> timedelta | None:
+        return self.resolved_at - self.started_at if self.resolved_at else None
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        start = self.started_at
+        if start and self.acknowledged_at and self.acknowledged_at < start:
+            errors["acknowledged_at"] = (
+                "The acknowledgement cannot come before the incident started."
+            )
+        if start and self.mitigated_at and self.mitigated_at < start:
+            errors["mitigated_at"] = "The mitigation cannot come before the incident started."
+        if start and self.resolved_at and self.resolved_at < start:
+            errors["resolved_at"] = "The resolution cannot come before the incident started."
+        if self.acknowledged_at and self.resolved_at and self.acknowledged_at > self.resolved_at:
+            errors["acknowledged_at"] = "The acknowledgement cannot come after the resolution."
+        if self.state == State.RESOLVED and not self.resolved_at:
+            errors["resolved_at"] = "A resolved incident needs the time it was resolved."
+        if self.state in OPEN_STATES and self.resolved_at:
+            errors["state"] = (
+                "An incident with a resolution time must be resolved (or clear the time)."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class UpdateKind(models.TextChoices):
+    DISCOVERY = "discovery", "Discovery"
+    REMEDIATION = "remediation", "Remediation"
+    STATUS = "status", "Status change"
+    COMMUNICATION = "communication", "Update to partner teams"
+    NOTE = "note", "Note"
+
+
+class IncidentUpdate(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=16, choices=UpdateKind.choices, default=UpdateKind.NOTE)
+    text = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    external_id = models.CharField(
+        max_length=64, blank=True, help_text="Upstream log entry id, if any."
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "external_id"],
+                condition=~Q(external_id=""),
+                name="update_unique_upstream_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IncidentImpact(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="impacts")
+    team = models.ForeignKey(PartnerTeam, on_delete=models.PROTECT, related_name="impacts")
+    start = models.DateTimeField()
+    end = models.DateTimeField(
+        null=True, blank=True, help_text="Leave empty while the impact goes on."
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+                name="impact_ends_after_start",
+                violation_error_message="The impact cannot end before it starts.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} impacted from {self.start:%Y-%m-%d %H:%M}"
+
+
+class Alert(models.Model):
+    """A Datadog monitor matching the configured query, as last seen by the sync."""
+
+    monitor_id = models.BigIntegerField(unique=True)
+    name = models.CharField(max_length=500)
+    status = models.CharField(max_length=16, help_text="Alert, Warn, No Data, OK, ...")
+    tags = models.JSONField(default=list, blank=True)
+    triggered_at = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    monitor_type = models.CharField(max_length=64, blank=True)
+    active = models.BooleanField(
+        default=True, help_text="In Alert, Warn or No Data at the last sync."
+    )
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+
+    class Meta:
+        ordering = ["-active", "-triggered_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"

@@ -28,3 +28,45 @@ class WorkerHeartbeat(models.Model):
         if beat_at is None:
             return None
         return max(0.0, ((now or timezone.now()) - beat_at).total_seconds())
+
+
+class SourceName(models.TextChoices):
+    GITHUB = "github", "GitHub"
+    PAGERDUTY = "pagerduty", "PagerDuty"
+    DATADOG = "datadog", "Datadog"
+
+
+class SourceState(models.Model):
+    """Freshness of one upstream: what the dashboard shows beside the data it feeds."""
+
+    source = models.CharField(max_length=16, choices=SourceName.choices, unique=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(
+        blank=True, help_text="The last failure, in words; empty after a success."
+    )
+    last_error_kind = models.CharField(max_length=20, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    needs_attention = models.BooleanField(
+        default=False,
+        help_text="A permanent error (e.g. a rejected token): polling stops until fixed.",
+    )
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    items_fetched = models.PositiveIntegerField(default=0, help_text="In the last attempt.")
+    rows_written = models.PositiveIntegerField(default=0, help_text="In the last attempt.")
+    requests_made = models.PositiveIntegerField(
+        default=0, help_text="In the last attempt, where known."
+    )
+    duration_seconds = models.FloatField(null=True, blank=True)
+    cursor = models.JSONField(default=dict, blank=True, help_text="Where incremental syncs resume.")
+
+    class Meta:
+        ordering = ["source"]
+        verbose_name = "source sync state"
+
+    def __str__(self) -> str:
+        return self.get_source_display()
+
+    @property
+    def is_failing(self) -> bool:
+        return bool(self.last_error)
