@@ -66,3 +66,18 @@ def envrepo(name: str, environ: Mapping[str, str] = os.environ) -> str:
     if raw and (raw.count("/") != 1 or not all(raw.split("/"))):
         raise ImproperlyConfigured(f"{name} must look like owner/name, not {raw!r}")
     return raw
+
+
+def envfloat(
+    name: str, default: float, *, minimum: float = 0.0, environ: Mapping[str, str] = os.environ
+) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value

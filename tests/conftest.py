@@ -67,3 +67,30 @@ def lead(db, django_user_model):
 @pytest.fixture
 def member(db, django_user_model):
     return django_user_model.objects.create_user("member", password="pw-for-tests-only")
+
+
+from oncall_site.sandbox.pytest_fixtures import make_sandbox, sandbox  # noqa: E402,F401 - fixtures
+
+
+@pytest.fixture
+def upstreams(sandbox, settings):
+    """Every source configured and pointed at the sandbox, with small timeouts and retries."""
+    env = sandbox.env()
+    settings.GITHUB_API_URL = env["GITHUB_API_URL"]
+    settings.GITHUB_TOKEN = env["GITHUB_TOKEN"]
+    settings.GITHUB_REPOSITORY = env["GITHUB_REPOSITORY"]
+    settings.GITHUB_SECONDS_BETWEEN_REQUESTS = 0
+    settings.PAGERDUTY_API_URL = env["PAGERDUTY_API_URL"]
+    settings.PAGERDUTY_API_TOKEN = env["PAGERDUTY_API_TOKEN"]
+    settings.PAGERDUTY_SERVICE_IDS = env["PAGERDUTY_SERVICE_IDS"].split(",")
+    settings.PAGERDUTY_SCHEDULE_IDS = env["PAGERDUTY_SCHEDULE_IDS"].split(",")
+    settings.DATADOG_API_URL = env["DATADOG_API_URL"]
+    settings.DATADOG_API_KEY = env["DATADOG_API_KEY"]
+    settings.DATADOG_APP_KEY = env["DATADOG_APP_KEY"]
+    settings.DATADOG_MONITOR_QUERY = env["DATADOG_MONITOR_QUERY"]
+    settings.SLACK_WEBHOOK_URL = env["SLACK_WEBHOOK_URL"]
+    settings.UPSTREAM_TIMEOUT_SECONDS = 1
+    settings.UPSTREAM_MAX_RETRIES = 2
+    settings.UPSTREAM_BACKOFF_SECONDS = 0.01
+    settings.UPSTREAM_MAX_WAIT_SECONDS = 2
+    return sandbox

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from urllib3.exceptions import MaxRetryError
+
 from oncall_site.integrations.errors import (
     BadPayload,
     Unavailable,
@@ -114,7 +116,15 @@ class WaitCap:
                         status=503,
                     )
                 raise rate_limited(self.source, self.source_name, wait, status=response.status)
-        return super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[misc]
+        try:
+            return super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[misc]
+        except MaxRetryError:
+            # Out of retries on a rate-limit 403 (only GitHub retries 403s): GithubRetry has
+            # read the body to tell, so the client would see an empty one, a plain 403.
+            if response is not None and response.status == 403:
+                wait = retry_after_seconds(response.headers)
+                raise rate_limited(self.source, self.source_name, wait, status=403) from None
+            raise
 
 
 @dataclass(frozen=True)

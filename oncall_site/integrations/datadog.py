@@ -56,7 +56,10 @@ class Monitor:
 
 def config_from_settings() -> Config | None:
     """The Datadog source from settings, or None without both `DATADOG_API_KEY` and
-    `DATADOG_APP_KEY`."""
+    `DATADOG_APP_KEY`.
+
+    Reference: https://docs.datadoghq.com/account_management/api-app-keys/
+    """
     from django.conf import settings
 
     if not settings.DATADOG_API_KEY or not settings.DATADOG_APP_KEY:
@@ -86,12 +89,12 @@ def build_client(config: Config) -> ApiClient:
         api_key={"apiKeyAuth": config.api_key, "appKeyAuth": config.app_key},
         enable_retry=True,
         max_retries=limits.max_retries,
-        retry_backoff_factor=limits.backoff_seconds,
         request_timeout=limits.timeout_seconds,
         check_return_type=False,
     )
-    # Datadog's own ClientRetry, with the last response handed back after the retries
-    # (raise_on_status=False) so the client raises ApiException with its status.
+    # The policy the client would build from enable_retry (its ClientRetry), plus our wait
+    # cap and backoff (Configuration refuses a backoff factor under 2 s), handing the last
+    # response back after the retries (raise_on_status=False) so ApiException has a status.
     configuration.retry_policy = _Retry(
         total=limits.max_retries,
         backoff_factor=limits.backoff_seconds,

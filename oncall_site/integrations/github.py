@@ -8,6 +8,8 @@ lazy properties, which would fetch each object again.
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,7 +18,14 @@ from typing import Any
 
 import requests
 import urllib3
-from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
+from github import (
+    Auth,
+    Github,
+    GithubException,
+    GithubRetry,
+    RateLimitExceededException,
+    UnknownObjectException,
+)
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.GithubObject import GithubObject
 from github.PaginatedList import PaginatedList
@@ -32,6 +41,8 @@ from oncall_site.integrations.errors import (
     rate_limited,
     retry_after_seconds,
 )
+
+log = logging.getLogger(__name__)
 
 GITHUB = Source("github", "GitHub")
 DEPENDABOT = "dependabot[bot]"
@@ -83,7 +94,6 @@ class WorkflowRun:
     updated_at: datetime
     html_url: str
     run_attempt: int = 1
-    run_started_at: datetime | None = None
     failed_job: str | None = None
     failed_step: str | None = None
 
@@ -158,7 +168,10 @@ class CreatedIssue:
 
 
 def config_from_settings() -> Config | None:
-    """The GitHub source from settings, or None without `GITHUB_TOKEN` and `GITHUB_REPOSITORY`."""
+    """The GitHub source from settings, or None without `GITHUB_TOKEN` and `GITHUB_REPOSITORY`.
+
+    Reference: https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api
+    """
     from django.conf import settings
 
     if not settings.GITHUB_TOKEN or not settings.GITHUB_REPOSITORY:
@@ -211,7 +224,7 @@ def build_client(config: Config) -> Github:
     return Github(
         auth=Auth.Token(config.token),
         base_url=config.api_url.rstrip("/"),
-        timeout=config.limits.timeout_seconds,  # type: ignore[arg-type]  # requests takes floats
+        timeout=max(1, math.ceil(config.limits.timeout_seconds)),  # PyGithub wants an int
         retry=build_retry(config.limits),
         per_page=100,
         seconds_between_requests=config.seconds_between_requests,
@@ -237,37 +250,35 @@ def _translated(config: Config) -> Iterator[None]:
         wait = retry_after_seconds(exc.headers)
         raise rate_limited(GITHUB.key, GITHUB.name, wait, status=exc.status) from exc
     except GithubException as exc:
-        detail = (
-            exc.message or (exc.data.get("message") if isinstance(exc.data, dict) else "") or ""
-        )
-        if (
-            exc.status == 403
-            and exc.headers
-            and str(exc.headers.get("x-ratelimit-remaining")) == "0"
-        ):
-            wait = retry_after_seconds(exc.headers)
+        headers = exc.headers or {}
+        data = exc.data if isinstance(exc.data, dict) else {}
+        detail = str(exc.message or data.get("message") or "")
+        if exc.status == 403 and str(headers.get("x-ratelimit-remaining")) == "0":
+            wait = retry_after_seconds(headers)
             raise rate_limited(GITHUB.key, GITHUB.name, wait, status=403) from exc
-        if 200 <= exc.status < 300:
-            raise bad_payload(GITHUB.key, GITHUB.name, str(detail) or "unexpected body") from exc
         raise from_status(
-            GITHUB.key, GITHUB.name, exc.status, headers=exc.headers, detail=str(detail)
+            GITHUB.key, GITHUB.name, exc.status, headers=headers, detail=detail
         ) from exc
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         raise network_error(GITHUB.key, GITHUB.name, exc, config.limits.timeout_seconds) from exc
-    except (AssertionError, AttributeError, KeyError, TypeError, ValueError) as exc:
-        # AssertionError: PyGithub refuses links to another host than base_url.
+    except AssertionError as exc:  # PyGithub refuses links to another host than base_url
+        detail = f"it linked to another host ({exc}); check GITHUB_API_URL"
+        raise bad_payload(GITHUB.key, GITHUB.name, detail) from exc
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise bad_payload(GITHUB.key, GITHUB.name, exc) from exc
+
+
+def _streamed(items: PaginatedList[Any]) -> Iterator[Any]:
+    """Iterate a PaginatedList page by page, keeping only the current page in memory
+    (PaginatedList itself keeps every element it ever fetched: 2,000 runs would stay)."""
+    for item in items:
+        yield item
+        items._clear()  # the page being yielded is a separate list; this empties the cache
 
 
 def _raw(obj: GithubObject) -> Mapping[str, Any]:
     # `raw_data` would complete the lazy object with one more request per item.
     return GITHUB.mapping(obj._rawData, type(obj).__name__)
-
-
-def _created_filter(created_since: date | datetime) -> str:
-    if isinstance(created_since, datetime):
-        return f">={isoformat_z(created_since)}"
-    return f">={created_since.isoformat()}"
 
 
 # Fetch
@@ -289,16 +300,15 @@ def iter_workflow_runs(
 
     Reference: https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow
     """
-    kwargs: dict[str, Any] = {"exclude_pull_requests": True}
-    if branch:
-        kwargs["branch"] = branch
-    if event:
-        kwargs["event"] = event
-    if created_since is not None:
-        kwargs["created"] = _created_filter(created_since)
+    kwargs: dict[str, Any] = {"exclude_pull_requests": True, "branch": branch, "event": event}
+    if isinstance(created_since, datetime):
+        kwargs["created"] = f">={isoformat_z(created_since)}"
+    elif created_since is not None:
+        kwargs["created"] = f">={created_since.isoformat()}"
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
     with _translated(config):
         runs = _repo(client, config).get_workflow(config.workflow).get_runs(**kwargs)
-        for run in runs:
+        for run in _streamed(runs):
             raw = _raw(run)
             jobs: tuple[WorkflowJob, ...] | None = None
             if with_failures and raw.get("conclusion") in FAILED:
@@ -329,31 +339,58 @@ def iter_dependabot_prs(
     *,
     author: str = DEPENDABOT,
     with_mergeable: bool = True,
+    settled: Mapping[int, tuple[str, str]] | None = None,
 ) -> Iterator[DependabotPR]:
     """Open PRs by Dependabot to `config.branch`, with the CI status of their head commit.
 
     The pulls list has no author filter (checked here) and no `mergeable` (it needs the
     single-PR call, made when `with_mergeable`). CI status combines the head commit's check
-    runs and its combined commit status.
+    runs and its combined commit status. `settled` (PR number -> (head sha, CI status)
+    already stored) skips those calls for a PR whose head has not moved and whose CI has
+    finished, so a repeat poll costs one request; such PRs come back with `mergeable`
+    None, meaning "not asked again".
 
     Reference: https://docs.github.com/en/rest/pulls/pulls#list-pull-requests
     """
     with _translated(config):
         repo = _repo(client, config)
-        for pull in repo.get_pulls(state="open", base=config.branch):
+        for pull in _streamed(repo.get_pulls(state="open", base=config.branch)):
             raw = _raw(pull)
             if GITHUB.nested(raw, "user", "login") != author:
                 continue
             sha = GITHUB.nested(raw, "head", "sha")
             if not sha:
                 raise GITHUB.bad(f"pull request {raw.get('number')!r} has no head sha")
+            known = (settled or {}).get(raw.get("number"))  # type: ignore[arg-type]
+            if known is not None and known[0] == sha and known[1] in {"success", "failure"}:
+                yield normalize_dependabot_pr(raw, ci_status=known[1])
+                continue
             commit = repo.get_commit(sha)
-            checks = (_raw(check) for check in commit.get_check_runs())
+            checks = (_raw(check) for check in _streamed(commit.get_check_runs()))
             combined = _raw(commit.get_combined_status())
             status = ci_status(checks, combined)
             if with_mergeable:
-                raw = _raw(pull.complete())  # GET the single PR: `mergeable` lives there
+                try:
+                    raw = _raw(pull.complete())  # GET the single PR: `mergeable` lives there
+                except UnknownObjectException:
+                    log.warning("pull request %s: no single-PR answer (404)", raw.get("number"))
             yield normalize_dependabot_pr(raw, ci_status=status)
+
+
+def fetch_pull_is_open(client: Github, config: Config, number: int) -> bool | None:
+    """Whether PR `number` is still open (None when GitHub does not know it).
+
+    A PR missing from the open list is only closed once this confirms it: an empty or
+    short page must not close PRs that are still open.
+
+    Reference: https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request
+    """
+    with _translated(config):
+        try:
+            pull = _repo(client, config).get_pull(int(number))
+        except UnknownObjectException:
+            return None
+        return GITHUB.mapping(pull._rawData, "pull request").get("state") == "open"
 
 
 def iter_code_scanning_findings(
@@ -369,7 +406,7 @@ def iter_code_scanning_findings(
     """
     kwargs = {k: v for k, v in {"state": state, "tool_name": tool_name}.items() if v}
     with _translated(config):
-        for alert in _repo(client, config).get_codescan_alerts(**kwargs):
+        for alert in _streamed(_repo(client, config).get_codescan_alerts(**kwargs)):
             yield normalize_code_scanning_alert(_raw(alert))
 
 
@@ -382,7 +419,7 @@ def iter_dependabot_alerts(
     """
     kwargs = {"state": state} if state else {}
     with _translated(config):
-        for alert in _repo(client, config).get_dependabot_alerts(**kwargs):
+        for alert in _streamed(_repo(client, config).get_dependabot_alerts(**kwargs)):
             yield normalize_dependabot_alert(_raw(alert))
 
 
@@ -428,7 +465,10 @@ def normalize_job(raw: Mapping[str, Any]) -> WorkflowJob:
 
 
 def failed_job_and_step(jobs: Iterable[WorkflowJob]) -> tuple[str | None, str | None]:
-    """The first failed job and its first failed step (None when no step is marked)."""
+    """The first failed job and its first failed step (None when no step is marked).
+
+    Reference: https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run
+    """
     for job in jobs:
         if job.conclusion in FAILED:
             step = next((s.name for s in job.steps if s.conclusion in FAILED), None)
@@ -461,7 +501,6 @@ def normalize_workflow_run(
         updated_at=GITHUB.timestamp(raw.get("updated_at"), "updated_at") or created_at,
         html_url=str(raw.get("html_url") or ""),
         run_attempt=int(raw.get("run_attempt") or 1),
-        run_started_at=GITHUB.timestamp(raw.get("run_started_at"), "run_started_at"),
         failed_job=failed_job,
         failed_step=failed_step,
     )
@@ -524,7 +563,10 @@ def normalize_dependabot_pr(raw: Mapping[str, Any], *, ci_status: str) -> Depend
 
 
 def classify_tool(tool_name: str) -> str:
-    """snyk, aqua (Trivy is Aqua's scanner) or other, from the SARIF tool name."""
+    """snyk, aqua (Trivy is Aqua's scanner) or other, from the SARIF tool name.
+
+    Reference: https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#toolcomponent-object
+    """
     name = tool_name.lower()
     if "snyk" in name:
         return "snyk"

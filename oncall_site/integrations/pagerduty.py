@@ -99,7 +99,10 @@ class OnCall:
 
 
 def config_from_settings() -> Config | None:
-    """The PagerDuty source from settings, or None without `PAGERDUTY_API_TOKEN`."""
+    """The PagerDuty source from settings, or None without `PAGERDUTY_API_TOKEN`.
+
+    Reference: https://developer.pagerduty.com/docs/authentication
+    """
     from django.conf import settings
 
     if not settings.PAGERDUTY_API_TOKEN:
@@ -187,6 +190,15 @@ def _error_detail(response: Any) -> str:
 # Fetch
 
 
+def _aware(until: datetime, since: datetime | None) -> datetime:
+    """`until`, once both bounds are known to be aware (a naive one is a caller's bug, not
+    a bad payload, so it fails before the translation below)."""
+    for moment in (since, until):
+        if moment is not None and moment.tzinfo is None:
+            raise ValueError(f"naive datetime {moment!r}: pass an aware one")
+    return until
+
+
 def iter_incidents(
     client: pdpyras.APISession,
     config: Config,
@@ -210,12 +222,23 @@ def iter_incidents(
         params["service_ids[]"] = list(config.service_ids)
     if statuses:
         params["statuses[]"] = list(statuses)
-    until = until or datetime.now(UTC)
+    until = _aware(until or datetime.now(UTC), since)
     with _translated(config):
         for raw in _iter_created(client, config, "/incidents", params, since=since, until=until):
             incident_id = str(raw.get("id", ""))
             ack = (acknowledged_at or {}).get(incident_id)
             yield normalize_incident(raw, acknowledged_at=ack)
+
+
+def fetch_incident(
+    client: pdpyras.APISession, config: Config, incident_id: str
+) -> PagerDutyIncident:
+    """One incident by id (e.g. one open here that has left the sync window upstream).
+
+    Reference: https://developer.pagerduty.com/api-reference/005299ed8b4e7-get-an-incident
+    """
+    with _translated(config):
+        return normalize_incident(client.rget(f"/incidents/{incident_id}"))
 
 
 def iter_acknowledgements(
@@ -234,7 +257,7 @@ def iter_acknowledgements(
     Reference: https://developer.pagerduty.com/api-reference/c661e065403b5-list-log-entries
     """
     params: dict[str, Any] = {"is_overview": "true", "time_zone": "UTC"}
-    until = until or datetime.now(UTC)
+    until = _aware(until or datetime.now(UTC), since)
     with _translated(config):
         for raw in _iter_created(client, config, "/log_entries", params, since=since, until=until):
             ack = normalize_acknowledgement(raw)
@@ -365,7 +388,12 @@ def _iter_created(
         records.close()
         assert first_at is not None and last_at is not None
         if yielded == 0:
-            log.warning("%s: more than %d records at %s; the rest are skipped", path, cap, last_at)
+            log.warning(
+                "%s: %d or more records within a second of %s; the rest are skipped",
+                path,
+                cap,
+                last_at,
+            )
             continue
         newest_first = last_at < first_at
         if skip is not None and skip.at == last_at:
@@ -463,7 +491,10 @@ def normalize_acknowledgement(raw: Mapping[str, Any]) -> Acknowledgement | None:
 
 
 def first_acknowledgements(acks: Iterable[Acknowledgement]) -> dict[str, datetime]:
-    """Incident id -> its earliest acknowledgement (the one MTTA counts)."""
+    """Incident id -> its earliest acknowledgement (the one MTTA counts).
+
+    Reference: https://support.pagerduty.com/main/docs/incidents#incident-log
+    """
     first: dict[str, datetime] = {}
     for ack in acks:
         if ack.incident_id not in first or ack.at < first[ack.incident_id]:

@@ -43,7 +43,10 @@ class Config:
 
 
 def config_from_settings() -> Config | None:
-    """The Slack webhook from settings, or None without `SLACK_WEBHOOK_URL`."""
+    """The Slack webhook from settings, or None without `SLACK_WEBHOOK_URL`.
+
+    Reference: https://api.slack.com/messaging/webhooks
+    """
     from django.conf import settings
 
     if not settings.SLACK_WEBHOOK_URL:

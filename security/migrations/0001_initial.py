@@ -4,57 +4,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DependabotPR',
+            name="DependabotPR",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(unique=True)),
-                ('title', models.CharField(max_length=500)),
-                ('head_sha', models.CharField(max_length=40)),
-                ('head_ref', models.CharField(max_length=255)),
-                ('base_ref', models.CharField(max_length=255)),
-                ('opened_at', models.DateTimeField()),
-                ('html_url', models.URLField(max_length=500)),
-                ('ci_status', models.CharField(help_text='success, failure or pending', max_length=16)),
-                ('draft', models.BooleanField(default=False)),
-                ('mergeable', models.BooleanField(blank=True, null=True)),
-                ('open', models.BooleanField(default=True, help_text='Still open at the last sync.')),
-                ('last_seen_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(unique=True)),
+                ("title", models.CharField(max_length=500)),
+                ("head_sha", models.CharField(max_length=40)),
+                ("head_ref", models.CharField(max_length=255)),
+                ("base_ref", models.CharField(max_length=255)),
+                ("opened_at", models.DateTimeField()),
+                ("html_url", models.URLField(max_length=500)),
+                (
+                    "ci_status",
+                    models.CharField(help_text="success, failure or pending", max_length=16),
+                ),
+                ("draft", models.BooleanField(default=False)),
+                ("mergeable", models.BooleanField(blank=True, null=True)),
+                (
+                    "open",
+                    models.BooleanField(default=True, help_text="Still open at the last sync."),
+                ),
+                ("last_seen_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name': 'Dependabot PR',
-                'ordering': ['opened_at'],
+                "verbose_name": "Dependabot PR",
+                "ordering": ["opened_at"],
             },
         ),
         migrations.CreateModel(
-            name='SecrelRun',
+            name="SecrelRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('run_id', models.BigIntegerField(unique=True)),
-                ('run_number', models.PositiveIntegerField()),
-                ('run_attempt', models.PositiveSmallIntegerField(default=1)),
-                ('event', models.CharField(help_text='schedule, push, pull_request, workflow_dispatch', max_length=32)),
-                ('branch', models.CharField(blank=True, max_length=255)),
-                ('status', models.CharField(max_length=20)),
-                ('conclusion', models.CharField(blank=True, max_length=20)),
-                ('head_sha', models.CharField(max_length=40)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('updated_at', models.DateTimeField()),
-                ('html_url', models.URLField(max_length=500)),
-                ('failed_job', models.CharField(blank=True, max_length=255)),
-                ('failed_step', models.CharField(blank=True, max_length=255)),
-                ('images_published', models.BooleanField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("run_id", models.BigIntegerField(unique=True)),
+                ("run_number", models.PositiveIntegerField()),
+                ("run_attempt", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "event",
+                    models.CharField(
+                        help_text="schedule, push, pull_request, workflow_dispatch", max_length=32
+                    ),
+                ),
+                ("branch", models.CharField(blank=True, max_length=255)),
+                ("status", models.CharField(max_length=20)),
+                ("conclusion", models.CharField(blank=True, max_length=20)),
+                ("head_sha", models.CharField(max_length=40)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("updated_at", models.DateTimeField()),
+                ("html_url", models.URLField(max_length=500)),
+                ("failed_job", models.CharField(blank=True, max_length=255)),
+                ("failed_step", models.CharField(blank=True, max_length=255)),
+                ("images_published", models.BooleanField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['branch', 'status', 'created_at'], name='security_se_branch_ac192b_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["branch", "status", "created_at"],
+                        name="security_se_branch_ac192b_idx",
+                    )
+                ],
             },
         ),
     ]

@@ -1,6 +1,8 @@
 """`make demo`: migrate, load the demo team, set up schedules, then run the site and a worker.
 
-Children are started with this interpreter and stopped together on Ctrl-C (or when one dies).
+Without real credentials for any source, the sandbox upstreams (fake GitHub, PagerDuty,
+Datadog and Slack on loopback) run too and every source points at them. Children are
+started with this interpreter and stopped together on Ctrl-C (or when one dies).
 """
 
 import os
@@ -11,9 +13,12 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from dotenv import dotenv_values
 
 from rotations.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERNAME
+
+CREDENTIALS = ("GITHUB_TOKEN", "PAGERDUTY_API_TOKEN", "DATADOG_API_KEY")
 
 
 class Command(BaseCommand):
@@ -32,15 +37,25 @@ class Command(BaseCommand):
 
         env = os.environ.copy()
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-        children = [
+        children: list[tuple[str, subprocess.Popen]] = []
+        if not any(env.get(name) for name in CREDENTIALS):
+            sandbox, sandbox_env = self.start_sandbox(manage, env)
+            children.append(("sandbox", sandbox))
+            env.update(sandbox_env)
+            self.stdout.write("No credentials set: every source points at the sandbox upstreams.")
+        else:
+            self.stdout.write("Credentials found: polling the real services.")
+        web = [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"]
+        children += [
             ("worker", subprocess.Popen([*manage, "qcluster"], env=env)),
-            (
-                "web",
-                subprocess.Popen(
-                    [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env
-                ),
-            ),
+            ("web", subprocess.Popen(web, env=env)),
         ]
+        # Don't wait for the scheduler's first tick: beat and poll once right away.
+        from django_q.tasks import async_task
+
+        async_task("oncall_site.tasks.heartbeat")
+        for source in ("pagerduty", "datadog", "github"):
+            async_task("oncall_site.tasks.sync_source", source)
         url = f"http://127.0.0.1:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nOn-call dashboard: {url}"))
         self.stdout.write(
@@ -76,3 +91,22 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.stdout.write("demo stopped")
+
+    def start_sandbox(
+        self, manage: list[str], env: dict[str, str]
+    ) -> tuple[subprocess.Popen, dict[str, str]]:
+        env_file = settings.VAR_DIR / "sandbox.env"
+        env_file.unlink(missing_ok=True)
+        proc = subprocess.Popen(
+            [*manage, "sandbox", "--env-file", str(env_file), "--live-interval", "60"], env=env
+        )
+        deadline = time.monotonic() + 30
+        while not env_file.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise CommandError("the sandbox upstreams did not start; see the output above")
+            time.sleep(0.2)
+        time.sleep(0.2)  # the file is written in one go; give the writer a moment to close it
+        values = dotenv_values(env_file)
+        values["GITHUB_SECONDS_BETWEEN_REQUESTS"] = "0"  # no need to be gentle with ourselves
+        return proc, {k: v for k, v in values.items() if v is not None}

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_q.models import Schedule
@@ -12,12 +13,19 @@ class Periodic:
     name: str
     func: str
     minutes: int
+    args: tuple[str, ...] = ()
 
 
 def periodic_tasks() -> list[Periodic]:
+    every = settings.SYNC_INTERVAL_MINUTES
     return [
         Periodic("worker-heartbeat", "oncall_site.tasks.heartbeat", 1),
         Periodic("generate-sprints", "rotations.tasks.generate_sprints", 24 * 60),
+        Periodic(
+            "sync-pagerduty", "oncall_site.tasks.sync_source", every["pagerduty"], ("pagerduty",)
+        ),
+        Periodic("sync-datadog", "oncall_site.tasks.sync_source", every["datadog"], ("datadog",)),
+        Periodic("sync-github", "oncall_site.tasks.sync_source", every["github"], ("github",)),
     ]
 
 
@@ -32,6 +40,7 @@ class Command(BaseCommand):
                 name=task.name,
                 defaults={
                     "func": task.func,
+                    "args": repr(task.args) if task.args else None,
                     "schedule_type": Schedule.MINUTES,
                     "minutes": task.minutes,
                     "repeats": -1,

@@ -1,0 +1,319 @@
+"""Datadog through the real datadog-api-client against a fake upstream on loopback, and
+the monitor normalizer on the official examples and edge cases."""
+
+import types
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from oncall_site.integrations import datadog
+from oncall_site.integrations.datadog import (
+    Config,
+    app_url,
+    build_client,
+    iter_monitors,
+    normalize_monitor,
+)
+from oncall_site.integrations.errors import AuthError, BadPayload, RateLimited, Unavailable
+
+from .fakes import FAST, Reply, Seen, Timer, load
+
+SEARCH = "/api/v1/monitor/search"
+
+
+def make_config(upstream, **overrides) -> Config:
+    base = Config(
+        api_key="dd-api", app_key="dd-app", api_url=upstream.url, query="tag:team:vro", limits=FAST
+    )
+    return replace(base, **overrides)
+
+
+def fetch(upstream, config=None):
+    config = config or make_config(upstream)
+    return list(iter_monitors(build_client(config), config))
+
+
+# Normalize
+
+
+def test_it_normalizes_the_spec_example_monitor():
+    raw = load("datadog/monitor_search.json")["monitors"][0]
+
+    monitor = normalize_monitor(raw)
+
+    assert monitor.id == 2699850
+    assert monitor.name == "Cassandra CPU is high on {{host.name}} in {{availability-zone.name}}"
+    assert monitor.status == "No Data"
+    assert monitor.tags == ("service:cassandra",)
+    assert monitor.last_triggered_at is None
+    assert monitor.url == "https://app.datadoghq.com/monitors/2699850"
+    assert monitor.type == "query alert"
+
+
+def test_it_tolerates_missing_optional_fields():
+    raw = load("datadog/monitor_search_minimal.json")["monitors"][
+        0
+    ]  # no tags, no last_triggered_ts
+
+    monitor = normalize_monitor(raw)
+
+    assert (monitor.id, monitor.status, monitor.tags, monitor.last_triggered_at) == (
+        123,
+        "No Data",
+        (),
+        None,
+    )
+
+
+def test_it_keeps_an_unknown_status_and_ignores_extra_fields():
+    raw = load("datadog/monitor_search_edge_cases.json")["monitors"][4]
+
+    monitor = normalize_monitor(raw)
+
+    assert monitor.status == "Paused"
+    assert monitor.last_triggered_at == datetime(2026, 3, 7, 16, 13, 20, tzinfo=UTC)  # milliseconds
+
+
+def test_it_reads_last_triggered_ts_as_epoch_seconds():
+    raw = load("datadog/monitor_search_edge_cases.json")["monitors"][0]
+
+    assert normalize_monitor(raw).last_triggered_at == datetime(2026, 3, 8, 6, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "raw", [{"name": "no id"}, {"id": "abc"}, {"id": 1, "last_triggered_ts": "soon"}, []]
+)
+def test_it_rejects_a_monitor_it_cannot_read(raw):
+    with pytest.raises(BadPayload, match="Datadog sent a response we could not read"):
+        normalize_monitor(raw)
+
+
+@pytest.mark.parametrize(
+    ("api_url", "expected"),
+    [
+        ("https://api.datadoghq.com", "https://app.datadoghq.com"),
+        ("https://api.us3.datadoghq.com/", "https://us3.datadoghq.com"),
+        ("https://api.datadoghq.eu", "https://app.datadoghq.eu"),
+        ("https://api.ddog-gov.com", "https://app.ddog-gov.com"),
+        ("http://127.0.0.1:8125", "http://127.0.0.1:8125"),
+    ],
+)
+def test_it_links_monitors_to_the_right_site(api_url, expected):
+    assert app_url(api_url) == expected
+
+
+# Fetch
+
+
+def test_it_keeps_monitors_in_alert_warn_or_no_data(upstream):
+    upstream.route("GET", SEARCH, Reply(200, load("datadog/monitor_search_edge_cases.json")))
+    config = make_config(upstream)
+
+    stream = iter_monitors(build_client(config), config)
+
+    assert isinstance(stream, types.GeneratorType)
+    monitors = list(stream)
+    assert [(m.id, m.status) for m in monitors] == [
+        (1001, "Alert"),
+        (1002, "Warn"),
+        (1003, "No Data"),
+        (1006, "Alert"),
+    ]
+    assert monitors[0].url == f"{upstream.url}/monitors/1001"
+    (request,) = upstream.requests
+    assert request.headers["dd-api-key"] == "dd-api"
+    assert request.headers["dd-application-key"] == "dd-app"
+    assert (request.param("query"), request.param("page"), request.param("per_page")) == (
+        "tag:team:vro",
+        "0",
+        "100",
+    )
+
+
+def pages_of(*pages: list[dict]):
+    def handler(seen: Seen) -> Reply:
+        page = int(seen.param("page") or 0)
+        metadata = {
+            "page": page,
+            "page_count": len(pages),
+            "per_page": 2,
+            "total_count": sum(map(len, pages)),
+        }
+        return Reply(
+            200, {"monitors": pages[page] if page < len(pages) else [], "metadata": metadata}
+        )
+
+    return handler
+
+
+def monitor(i: int, status: str = "Alert") -> dict:
+    return {
+        "id": i,
+        "name": f"monitor {i}",
+        "status": status,
+        "tags": ["team:vro"],
+        "last_triggered_ts": 1772951400,
+    }
+
+
+def test_it_pages_through_the_search_by_page_count(upstream):
+    # An empty page before the last (a fault the sandbox can inject) is not the end.
+    upstream.route(
+        "GET", SEARCH, pages_of([monitor(1), monitor(2, "OK")], [], [monitor(3, "Warn")])
+    )
+    config = make_config(upstream, page_size=2)
+
+    assert [m.id for m in fetch(upstream, config)] == [1, 3]
+    assert [r.param("page") for r in upstream.requests] == ["0", "1", "2"]
+
+
+def test_it_stops_on_a_short_page_without_metadata(upstream):
+    upstream.route("GET", SEARCH, Reply(200, {"monitors": [monitor(1)]}))
+
+    assert [m.id for m in fetch(upstream, make_config(upstream, page_size=2))] == [1]
+    assert len(upstream.requests) == 1
+
+
+def test_a_monitor_with_an_odd_field_type_does_not_fail_the_page(upstream):
+    odd = monitor(2) | {
+        "type": "a type this client does not know",
+        "classification": 42,
+        "org_id": "x",
+    }
+    upstream.route(
+        "GET", SEARCH, Reply(200, {"monitors": [monitor(1), odd], "metadata": {"page_count": 1}})
+    )
+
+    assert [m.id for m in fetch(upstream)] == [1, 2]
+
+
+# Faults
+
+
+def test_it_reports_rejected_keys(upstream):
+    upstream.route("GET", SEARCH, Reply(403, {"errors": ["Forbidden"]}))
+
+    with pytest.raises(
+        AuthError, match=r"Datadog refused access with this API or application key \(403\)"
+    ):
+        fetch(upstream)
+    assert len(upstream.requests) == 1
+
+
+def test_it_reports_an_unauthorized_key(upstream):
+    upstream.route("GET", SEARCH, Reply(401, {"errors": ["Unauthorized"]}))
+
+    with pytest.raises(AuthError) as caught:
+        fetch(upstream)
+
+    assert str(caught.value) == "Datadog rejected the API or application key (401)"
+
+
+def test_it_retries_a_server_error_a_bounded_number_of_times(upstream):
+    upstream.route("GET", SEARCH, Reply(500, {"errors": ["Internal Server Error"]}))
+
+    with pytest.raises(Unavailable, match=r"Datadog is having trouble \(HTTP 500\)"):
+        fetch(upstream)
+
+    assert len(upstream.requests) == FAST.max_retries + 1
+
+
+def test_it_recovers_when_a_retry_succeeds(upstream):
+    upstream.route(
+        "GET",
+        SEARCH,
+        Reply(503),
+        Reply(200, {"monitors": [monitor(1)], "metadata": {"page_count": 1}}),
+    )
+
+    assert [m.id for m in fetch(upstream)] == [1]
+
+
+def test_it_waits_for_the_rate_limit_reset_then_reports_rate_limited(upstream):
+    headers = {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"}
+    upstream.route("GET", SEARCH, Reply(429, {"errors": ["Rate limit exceeded"]}, headers))
+    config = make_config(upstream, limits=replace(FAST, max_retries=1))
+
+    with Timer() as timer, pytest.raises(RateLimited) as caught:
+        fetch(upstream, config)
+
+    assert str(caught.value) == "Datadog is rate limiting us; retry after 1 s"
+    assert len(upstream.requests) == 2
+    assert 0.9 < timer.elapsed < 3
+
+
+def test_a_permanent_429_asking_for_an_hour_ends_at_once(upstream):
+    upstream.route(
+        "GET",
+        SEARCH,
+        Reply(429, {"errors": ["Rate limit exceeded"]}, {"X-RateLimit-Reset": "3600"}),
+    )
+
+    with Timer() as timer, pytest.raises(RateLimited) as caught:
+        fetch(upstream)
+
+    assert caught.value.retry_after == 3600
+    assert len(upstream.requests) == 1
+    assert timer.elapsed < 1
+
+
+def test_a_permanent_429_without_a_reset_ends_in_bounded_time(upstream):
+    upstream.route("GET", SEARCH, Reply(429, {"errors": ["Rate limit exceeded"]}))
+
+    with Timer() as timer, pytest.raises(RateLimited, match="retry later"):
+        fetch(upstream)
+
+    assert len(upstream.requests) == FAST.max_retries + 1
+    assert timer.elapsed < 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"monitors": [', "<html>oops</html>", '{"metadata": {}}'],
+    ids=["truncated", "html", "no-list"],
+)
+def test_it_reports_a_malformed_payload(upstream, body):
+    upstream.route("GET", SEARCH, Reply(200, body))
+
+    with pytest.raises(BadPayload, match="Datadog sent a response we could not read"):
+        fetch(upstream)
+
+
+def test_it_reports_a_slow_upstream_as_unavailable(upstream):
+    upstream.route("GET", SEARCH, Reply(200, {"monitors": []}, delay=1.5))
+    config = make_config(upstream, limits=replace(FAST, timeout_seconds=0.2, max_retries=1))
+
+    with Timer() as timer, pytest.raises(Unavailable) as caught:
+        fetch(upstream, config)
+
+    assert str(caught.value) == "Datadog did not answer within 0.2 s"
+    assert len(upstream.requests) == 2
+    assert timer.elapsed < 1.5
+
+
+def test_it_reports_a_refused_connection_as_unavailable(upstream, closed_port_url):
+    with pytest.raises(Unavailable, match="Datadog could not be reached"):
+        fetch(upstream, make_config(upstream, api_url=closed_port_url))
+
+
+def test_it_is_not_configured_without_both_keys(settings):
+    settings.DATADOG_API_KEY, settings.DATADOG_APP_KEY = "api", ""
+
+    assert datadog.config_from_settings() is None
+
+
+def test_it_builds_its_config_from_settings(settings):
+    settings.DATADOG_API_KEY, settings.DATADOG_APP_KEY = "api", "app"
+    settings.DATADOG_API_URL = "https://api.ddog-gov.com"
+    settings.DATADOG_MONITOR_QUERY = "tag:team:vro"
+    settings.UPSTREAM_MAX_RETRIES = 2
+
+    config = datadog.config_from_settings()
+
+    assert config is not None and config.query == "tag:team:vro"
+    configuration = build_client(config).configuration
+    assert configuration.host == "https://api.ddog-gov.com"
+    assert configuration.enable_retry and configuration.max_retries == 2
+    assert configuration.retry_policy.total == 2
+    assert configuration.check_return_type is False
