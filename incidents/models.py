@@ -1,6 +1,8 @@
 """Incidents (from PagerDuty, Slack reports, Datadog alerts or by hand), their timeline and
-partner-team impact, and the Datadog monitors currently alerting."""
+partner-team impact, the Datadog monitors currently alerting, and API tokens."""
 
+import hashlib
+import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -95,7 +97,17 @@ class Incident(models.Model):
     application_non_functional = models.BooleanField(null=True, blank=True)
     blocker = models.BooleanField(null=True, blank=True, help_text="Blocks a partner team's work.")
     root_cause = models.CharField(max_length=16, choices=RootCause.choices, blank=True)
-    ticket_url = models.URLField(blank=True, max_length=500)
+    ticket_url = models.URLField(
+        blank=True,
+        max_length=500,
+        help_text="The GitHub issue (or other ticket) tracking this incident.",
+    )
+    ticket_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set while a GitHub issue is being created, so a double click opens one issue.",
+    )
     upstream_url = models.URLField(blank=True, max_length=500)
     last_update_at = models.DateTimeField(
         null=True, blank=True, help_text="The latest timeline update."
@@ -147,6 +159,10 @@ class Incident(models.Model):
             errors["resolved_at"] = "The resolution cannot come before the incident started."
         if self.acknowledged_at and self.resolved_at and self.acknowledged_at > self.resolved_at:
             errors["acknowledged_at"] = "The acknowledgement cannot come after the resolution."
+        if self.mitigated_at and self.resolved_at and self.mitigated_at > self.resolved_at:
+            errors["mitigated_at"] = "The mitigation cannot come after the resolution."
+        if start and self.canceled_at and self.canceled_at < start:
+            errors["canceled_at"] = "The cancellation cannot come before the incident started."
         if self.state == State.RESOLVED and not self.resolved_at:
             errors["resolved_at"] = "A resolved incident needs the time it was resolved."
         if self.state in OPEN_STATES and self.resolved_at:
@@ -213,6 +229,11 @@ class IncidentImpact(models.Model):
     def __str__(self) -> str:
         return f"{self.team} impacted from {self.start:%Y-%m-%d %H:%M}"
 
+    def clean(self) -> None:
+        # The check constraint says the same, but as a form-wide error; here it lands on `end`.
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": "The impact cannot end before it starts."})
+
 
 class Alert(models.Model):
     """A Datadog monitor matching the configured query, as last seen by the sync."""
@@ -238,3 +259,54 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
+
+    @property
+    def firing_since(self) -> datetime:
+        """When the monitor started alerting, or when the sync first saw it if Datadog did not say."""
+        return self.triggered_at or self.first_seen_at
+
+
+ACTIVE_ALERT_STATUSES = ("Alert", "Warn", "No Data")
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A secret for scripts calling `/api/v1/` with `Authorization: Bearer <token>`.
+
+    Only the SHA-256 of the token is stored: a leaked database does not leak working
+    tokens, and the token is shown once, when it is created. The secret has 256 bits of
+    randomness, so a plain (unsalted, fast) hash is enough to look it up by.
+    """
+
+    PREFIX = "oncall_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text="Requests with this token act as this user (who must stay active).",
+    )
+    name = models.CharField(max_length=100, help_text="What it is for, e.g. 'sprint review sheet'.")
+    prefix = models.CharField(
+        max_length=16, editable=False, help_text="The token's first characters, to recognize it."
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def set_new_secret(self) -> str:
+        """Give the token a fresh secret and return it; the caller shows it once."""
+        secret = self.PREFIX + secrets.token_urlsafe(32)
+        self.prefix = secret[: len(self.PREFIX) + 4]
+        self.digest = token_digest(secret)
+        return secret

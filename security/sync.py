@@ -66,15 +66,18 @@ def sync_secrel_runs(ctx: SyncContext) -> None:
     if unfinished is not None and unfinished.created_at < since:
         since = unfinished.created_at
     newest: datetime | None = None
-    stream = github.iter_workflow_runs(
-        ctx.client, config, created_since=since.date(), with_failures=False
-    )
+    # No `created` filter: GitHub caps filtered run listings at 1,000 results. The list is
+    # newest first, so reading stops at the first page that reaches past `since`.
+    stream = github.iter_workflow_runs(ctx.client, config, with_failures=False)
     for chunk in batched(stream, 100):
-        ctx.fetched += len(chunk)
-        ctx.written += _upsert_runs(ctx, chunk)
-        newest = max(
-            [newest, *(r.created_at for r in chunk)] if newest else [r.created_at for r in chunk]
-        )
+        recent = [run for run in chunk if run.created_at >= since]
+        ctx.fetched += len(recent)
+        ctx.written += _upsert_runs(ctx, recent)
+        if recent:
+            top = max(run.created_at for run in recent)
+            newest = top if newest is None or top > newest else newest
+        if len(recent) < len(chunk):
+            break
     ctx.cursor["secrel_since"] = (newest or since).isoformat()
 
 

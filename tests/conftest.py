@@ -73,7 +73,7 @@ from oncall_site.sandbox.pytest_fixtures import make_sandbox, sandbox  # noqa: E
 
 
 @pytest.fixture
-def upstreams(sandbox, settings):
+def upstreams(sandbox, settings):  # noqa: F811 - the sandbox fixture
     """Every source configured and pointed at the sandbox, with small timeouts and retries."""
     env = sandbox.env()
     settings.GITHUB_API_URL = env["GITHUB_API_URL"]

@@ -387,10 +387,14 @@ def fetch_pull_is_open(client: Github, config: Config, number: int) -> bool | No
     """
     with _translated(config):
         try:
-            pull = _repo(client, config).get_pull(int(number))
+            # `lazy=True` clients return a stub: complete() makes the one GET.
+            pull = _repo(client, config).get_pull(int(number)).complete()
         except UnknownObjectException:
             return None
-        return GITHUB.mapping(pull._rawData, "pull request").get("state") == "open"
+        state = GITHUB.mapping(pull._rawData, "pull request").get("state")
+        if state not in {"open", "closed"}:
+            raise GITHUB.bad(f"pull request {number} has no state")
+        return state == "open"
 
 
 def iter_code_scanning_findings(

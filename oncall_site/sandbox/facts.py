@@ -59,7 +59,13 @@ class Facts:
     workflow_name: str = "SecRel"
     datadog_org_id: int = 321654
     priorities: tuple[tuple[str, str], ...] = field(
-        default=(("P1", "PPRIOP1"), ("P2", "PPRIOP2"), ("P3", "PPRIOP3"), ("P4", "PPRIOP4"), ("P5", "PPRIOP5"))
+        default=(
+            ("P1", "PPRIOP1"),
+            ("P2", "PPRIOP2"),
+            ("P3", "PPRIOP3"),
+            ("P4", "PPRIOP4"),
+            ("P5", "PPRIOP5"),
+        )
     )
 
     @property
@@ -97,12 +103,24 @@ PEOPLE = (
 )
 
 SERVICES = (
-    PDService("PBGSAPI", "svc-bgs-api", "Benefits Platform", "Gateway to BGS (benefits records)", 0.24),
-    PDService("PBIPAPI", "svc-bip-api", "Benefits Platform", "Gateway to BIP (claims intake)", 0.24),
+    PDService(
+        "PBGSAPI", "svc-bgs-api", "Benefits Platform", "Gateway to BGS (benefits records)", 0.24
+    ),
+    PDService(
+        "PBIPAPI", "svc-bip-api", "Benefits Platform", "Gateway to BIP (claims intake)", 0.24
+    ),
     PDService("PBIEKFK", "svc-bie-kafka", "Benefits Platform", "BIE Kafka event consumer", 0.14),
     PDService("PDBINIT", "db-init", "Benefits Platform", "Database migrations job", 0.06),
-    PDService("PCCAPP1", "cc-app", "Contention Classification", "Classifies contentions on new claims", 0.14),
-    PDService("PEEMAXC", "ee-max-cfi-app", "Employee Experience", "Max CFI / Max Ratings API", 0.10),
+    PDService(
+        "PCCAPP1",
+        "cc-app",
+        "Contention Classification",
+        "Classifies contentions on new claims",
+        0.14,
+    ),
+    PDService(
+        "PEEMAXC", "ee-max-cfi-app", "Employee Experience", "Max CFI / Max Ratings API", 0.10
+    ),
     PDService("PEEMERG", "ee-ep-merge-app", "Employee Experience", "End Product Merge", 0.08),
 )
 

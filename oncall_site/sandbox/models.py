@@ -127,7 +127,11 @@ class WorkflowRun:
     extra: JSON = field(default_factory=dict)
 
     def status(self, now: datetime) -> str:
-        return "completed" if self.completed_at is not None and self.completed_at <= now else "in_progress"
+        return (
+            "completed"
+            if self.completed_at is not None and self.completed_at <= now
+            else "in_progress"
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -214,7 +218,9 @@ class DependabotAlert:
     cve_id: str | None = None
     fixed_at: datetime | None = None
     dismissed_at: datetime | None = None
-    dismissed_reason: str | None = None  # fix_started, inaccurate, no_bandwidth, not_used, tolerable_risk
+    dismissed_reason: str | None = (
+        None  # fix_started, inaccurate, no_bandwidth, not_used, tolerable_risk
+    )
     dismissed_comment: str | None = None
     scope: Literal["development", "runtime"] | None = "runtime"
     cvss_score: float = 7.5

@@ -67,7 +67,9 @@ class Rand:
         return median * math.exp(spread * z)
 
     def hex(self, name: str, length: int = 40) -> str:
-        return hashlib.blake2b(f"{self._key}\x1e{name}".encode(), digest_size=32).hexdigest()[:length]
+        return hashlib.blake2b(f"{self._key}\x1e{name}".encode(), digest_size=32).hexdigest()[
+            :length
+        ]
 
     def token(self, name: str, length: int, alphabet: str = _B32) -> str:
         value = int.from_bytes(self._digest(name, 16), "big")

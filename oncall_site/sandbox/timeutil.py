@@ -30,11 +30,14 @@ def epoch(dt: datetime) -> int:
 
 
 def zone(name: str | None, default: tzinfo | None) -> tzinfo | None:
-    """A `time_zone` query parameter; unknown names raise ValueError (the API answers 400)."""
+    """A `time_zone` query parameter; unknown names raise ValueError (the API answers 400).
+
+    UTC comes back as None, which `iso()` renders with a `Z` as the vendors do.
+    """
     if not name:
         return default
-    if name in {"UTC", "Etc/UTC"}:
-        return UTC
+    if name in {"UTC", "Etc/UTC", "Z"}:
+        return None
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -37,7 +37,7 @@ def test_it_answers_in_a_bounded_number_of_queries(
     client.get(reverse("rotations"))
     with django_assert_max_num_queries(14):
         client.get(reverse("rotations"))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(18):
         client.get(reverse("dashboard"))
 
 

@@ -169,3 +169,39 @@ def test_the_sync_command_reports_progress_and_fails_loudly(upstreams, demo_team
     upstreams.fail("github.*", "error")
     with pytest.raises(CommandError, match="sync failed for GitHub"):
         call_command("sync", stdout=StringIO())
+
+
+def test_a_merged_pr_is_closed_and_a_new_one_appears(upstreams, demo_team):
+    from datetime import timedelta
+
+    from oncall_site.sandbox import CheckRun, PullRequest
+
+    now = upstreams.now()
+    bump = PullRequest(
+        number=7,
+        title="Bump requests from 2.31.0 to 2.32.3",
+        head_ref="dependabot/pip/requests-2.32.3",
+        created_at=now - timedelta(days=3),
+        closed_at=now + timedelta(hours=1),
+        merged_at=now + timedelta(hours=1),
+    )
+    other = PullRequest(
+        number=8,
+        title="Bump <b>actions/checkout</b> from 4.1.0 to 4.2.0",
+        head_ref="dependabot/github_actions/checkout",
+        created_at=now + timedelta(minutes=30),
+    )
+    human = PullRequest(
+        number=9,
+        title="Refactor",
+        head_ref="feature/x",
+        created_at=now - timedelta(days=1),
+        author="arivera-dev",
+    )
+    checks = [CheckRun(id=1, head_sha="", name="build", started_at=now - timedelta(days=3))]
+    upstreams.load(pulls=[bump, other, human], check_runs=checks)
+    run_source("github")
+    assert list(DependabotPR.objects.filter(open=True).values_list("number", flat=True)) == [7]
+    upstreams.clock.advance(hours=2)
+    run_source("github")
+    assert dict(DependabotPR.objects.values_list("number", "open")) == {7: False, 8: True}

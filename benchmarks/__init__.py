@@ -1,0 +1,1 @@
+"""`make bench`: figures for the sync and the pages, one `name: value` line each."""

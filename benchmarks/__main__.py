@@ -1,0 +1,151 @@
+"""Run every benchmark against the sandbox upstreams on loopback and print `name: value` lines.
+
+Sync: a first sync of the scale scenario (10,000 PagerDuty incidents with their log
+entries, 2,000 SecRel runs) into a fresh SQLite database, then a repeat sync with nothing
+new, then the same pages downloaded without storing anything. Memory is the peak RSS of
+the syncing process, at a quarter and at the full volume (flat = streamed).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = "pagerduty,github"
+
+
+def figure(name: str, value: float | int) -> None:
+    text = f"{value:.3f}" if isinstance(value, float) else str(value)
+    print(f"{name}: {text}", flush=True)
+
+
+def control(base: str, path: str, method: str = "GET", body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base}/_sandbox{path}", data=data, method=method)  # noqa: S310
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
+        raw = response.read()
+    return json.loads(raw) if raw else {}
+
+
+def run(env: dict[str, str], *args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{out.stderr[-3000:]}")
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1]) if lines else {}
+
+
+def fresh_database(env: dict[str, str], folder: Path, name: str) -> dict[str, str]:
+    env = {**env, "DATABASE_URL": f"sqlite:///{folder / name}"}
+    run(env, "manage.py", "migrate", "--verbosity", "0")
+    run(env, "manage.py", "seed_demo")
+    return env
+
+
+def sync_benchmarks(tmp: Path) -> None:
+    env_file = tmp / "sandbox.env"
+    sandbox = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "sandbox",
+            "--scale",
+            "--env-file",
+            str(env_file),
+            "--github-port",
+            "0",
+            "--pagerduty-port",
+            "0",
+            "--datadog-port",
+            "0",
+            "--slack-port",
+            "0",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not env_file.exists():
+            if sandbox.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the sandbox did not start")
+            time.sleep(0.2)
+        time.sleep(0.3)
+        values = dict(
+            line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line
+        )
+        base_env = {
+            **os.environ,
+            **values,
+            "GITHUB_SECONDS_BETWEEN_REQUESTS": "0",
+            "SYNC_BACKFILL_DAYS": "400",
+            "LOG_LEVEL": "WARNING",
+        }
+        gh, pd = values["GITHUB_API_URL"], values["PAGERDUTY_API_URL"]
+
+        def requests_made() -> int:
+            return sum(control(url, "/requests")["total"] for url in (gh, pd))
+
+        def reset_requests() -> None:
+            for url in (gh, pd):
+                control(url, "/requests", "DELETE")
+
+        # A quarter of the volume first, for the memory comparison.
+        control(
+            pd, "/scenario", "POST", {"incidents": 2500, "workflow_runs": 500, "live_interval": 0}
+        )
+        env = fresh_database(base_env, tmp, "quarter.sqlite3")
+        quarter = run(env, "-m", "benchmarks.worker", "sync", SOURCES)
+
+        control(
+            pd,
+            "/scenario",
+            "POST",
+            {"incidents": 10_000, "workflow_runs": 2_000, "live_interval": 0},
+        )
+        env = fresh_database(base_env, tmp, "full.sqlite3")
+        reset_requests()
+        first = run(env, "-m", "benchmarks.worker", "sync", SOURCES)
+        first_requests = requests_made()
+        reset_requests()
+        repeat = run(env, "-m", "benchmarks.worker", "sync", SOURCES)
+        repeat_requests = requests_made()
+        reset_requests()
+        download = run(env, "-m", "benchmarks.worker", "download", SOURCES)
+
+        figure("first_sync_items", first["fetched"])
+        figure("first_sync_seconds", first["seconds"])
+        figure("first_sync_requests", first_requests)
+        figure("worker_peak_rss_mb", first["peak_rss_mb"])
+        figure("worker_peak_rss_mb_quarter_volume", quarter["peak_rss_mb"])
+        figure("worker_rss_growth_ratio_4x_items", first["peak_rss_mb"] / quarter["peak_rss_mb"])
+        figure("repeat_sync_requests", repeat_requests)
+        figure("repeat_sync_rows_written", repeat["written"])
+        figure("download_only_seconds", download["seconds"])
+        figure("sync_vs_download_ratio", first["seconds"] / download["seconds"])
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="oncall-bench-") as folder:
+        sync_benchmarks(Path(folder))
+    try:
+        from benchmarks import pages
+    except ImportError:
+        return
+    pages.main()
+
+
+if __name__ == "__main__":
+    main()

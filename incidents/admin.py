@@ -1,0 +1,215 @@
+"""The back office for incidents: corrections to synced data, the timeline and impact, alerts,
+and API tokens (created here and shown once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from incidents.models import Alert, ApiToken, Incident, IncidentImpact, IncidentUpdate
+
+# Addresses typed without a scheme are web addresses (Django 6's default, said now).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class IncidentUpdateInline(admin.TabularInline):
+    model = IncidentUpdate
+    extra = 0
+    fields = ["at", "kind", "text", "author", "external_id"]
+    readonly_fields = ["external_id"]
+    raw_id_fields = ["author"]
+
+
+class IncidentImpactInline(admin.TabularInline):
+    model = IncidentImpact
+    extra = 0
+    fields = ["team", "start", "end", "note"]
+
+
+class TicketFilter(admin.SimpleListFilter):
+    title = "ticket"
+    parameter_name = "ticket"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("no", "No ticket yet"), ("yes", "Has a ticket")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "no":
+            return queryset.filter(ticket_url="")
+        if self.value() == "yes":
+            return queryset.exclude(ticket_url="")
+        return queryset
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "title",
+        "state",
+        "severity",
+        "source",
+        "service",
+        "started_at",
+        "has_ticket",
+        "needs_review",
+    ]
+    list_display_links = ["id", "title"]
+    list_filter = ["state", "severity", "source", "needs_review", TicketFilter, "root_cause"]
+    search_fields = ["title", "external_id", "number", "description", "ticket_url"]
+    list_select_related = ["service"]
+    date_hierarchy = "started_at"
+    autocomplete_fields = ["service", "reporter_team"]
+    readonly_fields = ["created_at", "updated_at", "last_update_at", "ticket_requested_at"]
+    inlines = [IncidentImpactInline, IncidentUpdateInline]
+    formfield_overrides = URL_FIELDS
+    actions = ["mark_reviewed", "mark_canceled"]
+    fieldsets = [
+        (None, {"fields": ["title", "state", "severity", "root_cause", "description"]}),
+        (
+            "Times",
+            {
+                "fields": [
+                    "started_at",
+                    "acknowledged_at",
+                    "mitigated_at",
+                    "resolved_at",
+                    "canceled_at",
+                    "last_update_at",
+                ]
+            },
+        ),
+        (
+            "Who and what",
+            {
+                "fields": [
+                    "service",
+                    "reporter_team",
+                    "application_non_functional",
+                    "blocker",
+                    "how_to_reproduce",
+                    "ticket_url",
+                ]
+            },
+        ),
+        (
+            "Upstream",
+            {
+                "fields": [
+                    "source",
+                    "external_id",
+                    "number",
+                    "urgency",
+                    "priority",
+                    "upstream_service_id",
+                    "upstream_url",
+                    "needs_review",
+                    "review_reason",
+                    "ticket_requested_at",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description="ticket", boolean=True)
+    def has_ticket(self, obj: Incident) -> bool:
+        return bool(obj.ticket_url)
+
+    @admin.action(description="Mark as reviewed (clear the review flag)")
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
+        count = queryset.update(needs_review=False, review_reason="")
+        self.message_user(request, f"{count} incident(s) marked as reviewed.", messages.SUCCESS)
+
+    @admin.action(description="Cancel (false alarm or duplicate)")
+    def mark_canceled(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
+        from django.utils import timezone
+
+        from incidents.models import OPEN_STATES, State
+
+        now = timezone.now()
+        count = 0
+        for incident in queryset.filter(state__in=OPEN_STATES):
+            incident.state = State.CANCELED
+            incident.canceled_at = max(now, incident.started_at)
+            incident.save(update_fields=["state", "canceled_at", "updated_at"])
+            count += 1
+        skipped = queryset.count() - count
+        self.message_user(
+            request,
+            f"{count} incident(s) canceled"
+            + (f"; {skipped} already resolved or canceled were left alone." if skipped else "."),
+            messages.SUCCESS,
+        )
+
+
+@admin.register(IncidentUpdate)
+class IncidentUpdateAdmin(admin.ModelAdmin):
+    list_display = ["incident", "at", "kind", "author"]
+    list_filter = ["kind"]
+    search_fields = ["text", "incident__title"]
+    list_select_related = ["incident", "author"]
+    raw_id_fields = ["incident", "author"]
+
+
+@admin.register(IncidentImpact)
+class IncidentImpactAdmin(admin.ModelAdmin):
+    list_display = ["incident", "team", "start", "end", "note"]
+    list_filter = ["team"]
+    search_fields = ["incident__title", "note"]
+    list_select_related = ["incident", "team"]
+    raw_id_fields = ["incident"]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "active", "triggered_at", "last_seen_at", "incident"]
+    list_filter = ["active", "status"]
+    search_fields = ["name", "monitor_id"]
+    list_select_related = ["incident"]
+    raw_id_fields = ["incident"]
+    readonly_fields = ["first_seen_at", "last_seen_at"]
+    formfield_overrides = URL_FIELDS
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at"]
+    search_fields = ["name", "user__username", "prefix"]
+    list_select_related = ["user"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    autocomplete_fields = ["user"]
+
+    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
+        return ["user", "name"] if obj is None else ["user", "name", *self.readonly_fields]
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if not change:
+            # Kept on the instance only long enough for `response_add` to show it once.
+            obj._new_secret = obj.set_new_secret()  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiToken, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        secret = getattr(obj, "_new_secret", None)
+        if secret is None:  # pragma: no cover - always set by save_model on add
+            return super().response_add(request, obj, post_url_continue)
+        # Shown in the page itself, not in a message: messages may live in a cookie.
+        return TemplateResponse(
+            request,
+            "admin/incidents/apitoken/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "API token created",
+                "token": obj,
+                "secret": secret,
+                "opts": self.model._meta,
+            },
+        )

@@ -1,0 +1,319 @@
+"""The incident list, declaring an incident, its detail page and the forms on it, and the
+active alerts page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from incidents import selectors, services, tickets
+from incidents.forms import (
+    ImpactEndForm,
+    ImpactForm,
+    IncidentDeclareForm,
+    IncidentEditForm,
+    TicketLinkForm,
+    TransitionForm,
+    UpdateForm,
+    now_local,
+)
+from incidents.metrics import update_overdue
+from incidents.models import Alert, Incident, IncidentImpact
+from oncall_site.models import SourceState
+from rotations.models import PartnerTeam
+
+PAGE_SIZE = 50
+
+
+def overdue_for_update(incident: Incident, now: datetime) -> bool:
+    """SEV1-2, still open, and more than 30 minutes since its last timeline update."""
+    if not incident.is_open:
+        return False
+    return update_overdue(
+        incident.severity or None, incident.last_update_at, incident.started_at, None, now
+    )
+
+
+def _apply_errors(form: Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form's fields (or on the form as a whole)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@require_GET
+def incident_list(request: HttpRequest) -> HttpResponse:
+    filters = selectors.filters_from_params(request.GET)
+    incidents = selectors.incident_list(filters)
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for incident in page:
+        incident.overdue = overdue_for_update(incident, now)
+    ctx = {
+        "page": page,
+        "filters": filters,
+        "choices": selectors.filter_choices(),
+        "now": now,
+    }
+    return render(request, "incidents/incident_list.html", ctx)
+
+
+def incident_new(request: HttpRequest) -> HttpResponse:
+    form = IncidentDeclareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = services.incident_declare(
+                title=data["title"],
+                started_at=data["started_at"],
+                severity=data["severity"],
+                service=data["service"],
+                reporter_team=data["reporter_team"],
+                description=data["description"],
+                how_to_reproduce=data["how_to_reproduce"],
+                application_non_functional=data["application_non_functional"],
+                blocker=data["blocker"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Incident #{incident.pk} declared.")
+            return redirect("incident-detail", incident.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "incidents/incident_new.html", {"form": form}, status=status)
+
+
+def _incident(incident_id: int) -> Incident:
+    incident = selectors.incident_detail(incident_id)
+    if incident is None:
+        raise Http404("No such incident.")
+    return incident
+
+
+def _render_detail(
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    status: int = 200,
+    bound: dict[str, Form] | None = None,
+    impact_forms: dict[int, tuple[Form, Form]] | None = None,
+) -> HttpResponse:
+    """The detail page; a form that failed is passed in `bound` and shown with its errors
+    and everything the person typed, so nothing is lost."""
+    bound = bound or {}
+    impact_forms = impact_forms or {}
+    teams = list(PartnerTeam.objects.values_list("pk", "name"))
+    impacts = []
+    for impact in incident.impacts.all():
+        edit, end = impact_forms.get(impact.pk) or (
+            ImpactForm(instance=impact, prefix=f"impact-{impact.pk}", team_choices=teams),
+            ImpactEndForm(prefix=f"end-{impact.pk}", initial={"end": now_local()}),
+        )
+        impacts.append({"impact": impact, "form": edit, "end_form": end})
+    ctx = {
+        "incident": incident,
+        "overdue": overdue_for_update(incident, timezone.now()),
+        "transition_form": bound.get("transition") or TransitionForm(incident=incident),
+        "update_form": bound.get("update") or UpdateForm(),
+        "impact_form": bound.get("impact")
+        or ImpactForm(incident=incident, prefix="impact-new", team_choices=teams),
+        "impacts": impacts,
+        "edit_form": bound.get("edit") or IncidentEditForm(instance=incident),
+        "ticket_form": bound.get("ticket") or TicketLinkForm(),
+        "github_configured": tickets.github_configured(),
+        "github_not_configured": tickets.NOT_CONFIGURED,
+        "open_form": next(iter(bound), "") or ("impact-edit" if impact_forms else ""),
+        "now": timezone.now(),
+    }
+    return render(request, "incidents/incident_detail.html", ctx, status=status)
+
+
+@require_GET
+def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
+    return _render_detail(request, _incident(incident_id))
+
+
+def _back(incident: Incident, anchor: str = "") -> HttpResponse:
+    return redirect(
+        reverse("incident-detail", args=[incident.pk]) + (f"#{anchor}" if anchor else "")
+    )
+
+
+@require_POST
+def incident_transition(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    form = TransitionForm(request.POST, incident=incident)
+    if form.is_valid():
+        try:
+            services.incident_transition(
+                incident=incident,
+                to=form.cleaned_data["to"],
+                at=form.cleaned_data["at"],
+                note=form.cleaned_data["note"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            incident.refresh_from_db(fields=["state"])
+            messages.success(
+                request, f"Incident #{incident.pk} is now {incident.get_state_display().lower()}."
+            )
+            return _back(incident)
+    return _render_detail(request, incident, status=400, bound={"transition": form})
+
+
+@require_POST
+def incident_update_add(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    form = UpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_add(incident=incident, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Update added to the timeline.")
+            return _back(incident, "timeline")
+    return _render_detail(request, incident, status=400, bound={"update": form})
+
+
+@require_POST
+def incident_impact_add(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    form = ImpactForm(request.POST, incident=incident, prefix="impact-new")
+    if form.is_valid():
+        try:
+            services.impact_save(incident=incident, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Impact on {form.cleaned_data['team']} recorded.")
+            return _back(incident, "impact")
+    return _render_detail(request, incident, status=400, bound={"impact": form})
+
+
+def _impact(incident: Incident, impact_id: int) -> IncidentImpact:
+    for impact in incident.impacts.all():
+        if impact.pk == impact_id:
+            return impact
+    raise Http404("No such impact on this incident.")
+
+
+@require_POST
+def incident_impact_edit(request: HttpRequest, incident_id: int, impact_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    impact = _impact(incident, impact_id)
+    form = ImpactForm(request.POST, instance=impact, prefix=f"impact-{impact.pk}")
+    if form.is_valid():
+        try:
+            services.impact_save(incident=incident, impact=impact, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Impact on {impact.team} saved.")
+            return _back(incident, "impact")
+    end = ImpactEndForm(prefix=f"end-{impact.pk}", initial={"end": now_local()})
+    incident = _incident(incident_id)  # the failed form changed `impact` in memory
+    return _render_detail(request, incident, status=400, impact_forms={impact.pk: (form, end)})
+
+
+@require_POST
+def incident_impact_end(request: HttpRequest, incident_id: int, impact_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    impact = _impact(incident, impact_id)
+    form = ImpactEndForm(request.POST, prefix=f"end-{impact.pk}")
+    if form.is_valid():
+        try:
+            services.impact_end(impact=impact, at=form.cleaned_data["end"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Impact on {impact.team} ended.")
+            return _back(incident, "impact")
+    edit = ImpactForm(instance=impact, prefix=f"impact-{impact.pk}")
+    incident = _incident(incident_id)
+    return _render_detail(request, incident, status=400, impact_forms={impact.pk: (edit, form)})
+
+
+@require_POST
+def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = get_object_or_404(Incident, pk=incident_id)
+    form = IncidentEditForm(request.POST, instance=incident)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Incident details saved.")
+        return _back(incident)
+    # The form changed the instance in memory; show the page from what is stored.
+    return _render_detail(request, _incident(incident_id), status=400, bound={"edit": form})
+
+
+@require_POST
+def incident_ticket_create(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    url = request.build_absolute_uri(reverse("incident-detail", args=[incident.pk]))
+    try:
+        ticket = tickets.ticket_create(incident=incident, incident_url=url, user=request.user)
+    except tickets.TicketError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Ticket created: {ticket}")
+    return _back(incident, "ticket")
+
+
+@require_POST
+def incident_ticket_link(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(incident_id)
+    form = TicketLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_link(
+                incident=incident, url=form.cleaned_data["ticket_url"], user=request.user
+            )
+        except ValidationError as exc:
+            form.add_error("ticket_url", exc.message_dict.get("ticket_url", exc.messages))
+        else:
+            messages.success(request, "Ticket linked.")
+            return _back(incident, "ticket")
+    return _render_detail(request, _incident(incident_id), status=400, bound={"ticket": form})
+
+
+# Alerts
+
+
+@require_GET
+def alert_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.active_alerts(), PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {
+        "page": page,
+        "now": timezone.now(),
+        "datadog_configured": bool(
+            getattr(settings, "DATADOG_API_KEY", "") and getattr(settings, "DATADOG_APP_KEY", "")
+        ),
+        "source_state": SourceState.objects.filter(source="datadog").first(),
+    }
+    return render(request, "incidents/alert_list.html", ctx)
+
+
+@require_POST
+def alert_declare(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(Alert, pk=alert_id)
+    incident, created = services.alert_declare_incident(alert=alert, user=request.user)
+    if created:
+        messages.success(request, f"Incident #{incident.pk} declared from the alert.")
+    else:
+        messages.info(request, f"This alert is already incident #{incident.pk}.")
+    return redirect("incident-detail", incident.pk)

@@ -1,0 +1,218 @@
+"""GET /api/v1/metrics and `manage.py metrics`: one document, keys as the issue lists them."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from incidents.models import ApiToken
+
+pytestmark = pytest.mark.django_db
+
+WINDOW = {"since": "2026-03-04T05:00:00Z", "until": "2026-03-18T04:00:00Z"}
+AS_OF = "2026-03-20T00:00:00Z"
+INCIDENT_KEYS = {
+    "mttr_seconds",
+    "mttr_median_seconds",
+    "mttr_p90_seconds",
+    "mtta_seconds",
+    "resolved_count",
+    "open_count",
+    "unacknowledged_count",
+    "by_severity",
+    "partner_impact_minutes",
+    "incident_count",
+    "acknowledged_count",
+    "canceled_count",
+    "by_source",
+}
+EXPECTED = {
+    "since": "2026-03-04T05:00:00Z",
+    "until": "2026-03-18T04:00:00Z",
+    "as_of": "2026-03-20T00:00:00Z",
+    "incidents": {
+        "mttr_seconds": 3600.0,
+        "mttr_median_seconds": 3600.0,
+        "mttr_p90_seconds": pytest.approx(4860.0),
+        "mtta_seconds": 750.0,
+        "resolved_count": 4,
+        "open_count": 2,
+        "unacknowledged_count": 2,
+        "by_severity": {"SEV1": 1, "SEV2": 2, "SEV3": 1, "SEV4": 1, "unknown": 1},
+        "partner_impact_minutes": {"Contention Classification": 120.0, "Employee Experience": 60.0},
+        "incident_count": 6,
+        "acknowledged_count": 4,
+        "canceled_count": 1,
+        "by_source": {"datadog": 1, "manual": 2, "pagerduty": 2, "slack": 1},
+    },
+}
+
+
+@pytest.fixture
+def token(member) -> str:
+    api_token = ApiToken(user=member, name="sprint review sheet")
+    secret = api_token.set_new_secret()
+    api_token.save()
+    return secret
+
+
+def get_metrics(client, **params):
+    return client.get(reverse("api-metrics"), params)
+
+
+def test_it_answers_the_document_for_a_logged_in_session(client, member, scenario):
+    client.force_login(member)
+    response = get_metrics(client, **WINDOW, as_of=AS_OF)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"since", "until", "as_of", "incidents"}
+    assert set(body["incidents"]) == INCIDENT_KEYS
+    assert body == EXPECTED
+
+
+def test_it_answers_with_an_api_token(client, token, scenario):
+    response = client.get(
+        reverse("api-metrics"), {**WINDOW, "as_of": AS_OF}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 200
+    assert response.json() == EXPECTED
+    used = ApiToken.objects.get()
+    assert used.last_used_at is not None
+    assert token not in (used.digest, used.prefix) and token.startswith(used.prefix)
+
+
+def test_it_uses_null_not_zero_where_nothing_is_measured(client, member, teams):
+    client.force_login(member)
+    body = get_metrics(client, **WINDOW).json()["incidents"]
+    for key in ("mttr_seconds", "mttr_median_seconds", "mttr_p90_seconds", "mtta_seconds"):
+        assert body[key] is None
+    assert body["resolved_count"] == 0 and body["partner_impact_minutes"] == {}
+    raw = get_metrics(client, **WINDOW).content.decode()
+    assert '"mttr_seconds": null' in raw
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer oncall_not-a-real-token", "Bearer ", "Token abc", "Basic ZGVtbzpvbmNhbGwtZGVtbw=="],
+)
+def test_it_refuses_an_unknown_or_malformed_token(client, token, header):
+    response = client.get(reverse("api-metrics"), WINDOW, HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert "token" in response.json()["error"]
+
+
+def test_it_refuses_the_token_of_an_inactive_user(client, token, member):
+    member.is_active = False
+    member.save()
+    response = client.get(reverse("api-metrics"), WINDOW, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 401
+
+
+def test_it_requires_a_login_or_a_token_and_answers_json(client):
+    response = get_metrics(client, **WINDOW)
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert "Log in" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({}, "since is missing"),
+        ({"since": "2026-03-04"}, "until is missing"),
+        ({"since": "yesterday", "until": "2026-03-18"}, "since is not an ISO 8601"),
+        ({"since": "2026-03-18", "until": "2026-03-04"}, "must be after since"),
+        ({"sprint": "forty"}, "sprint must be a sprint number"),
+        ({"sprint": "999"}, "There is no sprint 999"),
+        ({**WINDOW, "as_of": "soon"}, "as_of is not an ISO 8601"),
+    ],
+)
+def test_it_answers_400_with_a_clear_message(client, member, params, message):
+    client.force_login(member)
+    response = get_metrics(client, **params)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+def test_it_reads_dates_as_the_teams_midnight_and_an_unencoded_plus(client, member, scenario):
+    client.force_login(member)
+    by_date = get_metrics(client, since="2026-03-04", until="2026-03-18", as_of=AS_OF).json()
+    assert by_date == EXPECTED
+    # `+` in an unencoded query string arrives as a space.
+    response = client.get(
+        reverse("api-metrics") + "?since=2026-03-04T00:00:00+05:00&until=2026-03-18T00:00:00-04:00"
+    )
+    assert response.json()["since"] == "2026-03-03T19:00:00Z"
+
+
+def test_it_takes_a_sprint_number(client, member, cadence):
+    from rotations import services
+
+    services.sprints_generate(cadence=cadence)
+    client.force_login(member)
+    body = get_metrics(client, sprint="1").json()
+    assert (body["since"], body["until"]) == ("2026-01-07T05:00:00Z", "2026-01-21T05:00:00Z")
+
+
+# The command
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("metrics", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_prints_the_same_document_as_json(scenario):
+    output = run("--since", WINDOW["since"], "--until", WINDOW["until"], "--as-of", AS_OF)
+    assert json.loads(output) == EXPECTED
+
+
+def test_the_command_prints_text_for_people(scenario):
+    output = run(
+        "--since", "2026-03-04", "--until", "2026-03-18", "--as-of", AS_OF, "--format", "text"
+    )
+    assert "MTTR            1 h (median 1 h, p90 1 h 21 min)" in output
+    assert "MTTA            12 min" in output
+    assert "Contention Classification 120 min" in output
+    assert "6 (4 resolved, 2 open; 1 canceled apart)" in output
+
+
+def test_the_command_prints_text_with_nothing_to_measure(teams):
+    output = run("--since", "2026-03-04", "--until", "2026-03-18", "--format", "text")
+    assert "MTTR            — (median —, p90 —)" in output
+    assert "Partner impact  none" in output
+
+
+def test_the_command_takes_a_sprint(cadence):
+    from rotations import services
+
+    services.sprints_generate(cadence=cadence)
+    body = json.loads(run("--sprint", "2"))
+    assert body["since"] == "2026-01-21T05:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "Give --since and --until"),
+        (("--since", "2026-03-04"), "until is missing"),
+        (("--since", "nope", "--until", "2026-03-18"), "since is not an ISO 8601"),
+        (("--since", "2026-03-18", "--until", "2026-03-04"), "must be after since"),
+        (("--sprint", "999"), "There is no sprint 999"),
+    ],
+)
+def test_the_command_refuses_a_bad_window(db, args, message):
+    with pytest.raises(CommandError, match=message):
+        run(*args)
+
+
+def test_dates_win_over_a_sprint(client, member, teams):
+    client.force_login(member)
+    response = get_metrics(client, sprint="999", **WINDOW)
+    assert response.status_code == 200 and response.json()["since"] == WINDOW["since"]
