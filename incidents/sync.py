@@ -8,6 +8,7 @@ upstream priority or urgency changes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.db import transaction
 from incidents.metrics import severity_from_pagerduty
 from incidents.models import OPEN_STATES, Alert, Incident, Source, State
 from oncall_site.integrations import datadog, pagerduty
+from oncall_site.integrations.errors import BadPayload, UpstreamError
 from oncall_site.sync import SyncContext, batched
 from rotations.models import Service
 
@@ -61,7 +63,10 @@ def sync_pagerduty_incidents(ctx: SyncContext) -> None:
     )
 
     seen_open: set[str] = set()
-    stream = pagerduty.iter_incidents(ctx.client, config, since=since, until=ctx.now)
+    unreadable = Unreadable(ctx)
+    stream = pagerduty.iter_incidents(
+        ctx.client, config, since=since, until=ctx.now, on_unreadable=unreadable
+    )
     for chunk in batched(stream):
         ctx.fetched += len(chunk)
         ctx.written += _upsert_incidents(chunk, services)
@@ -69,13 +74,31 @@ def sync_pagerduty_incidents(ctx: SyncContext) -> None:
     ctx.note(f"{ctx.fetched} incident(s) since {since:%Y-%m-%d %H:%M} UTC")
 
     # Acknowledgements: `acknowledgements` is empty once resolved; the log keeps them.
-    acks = pagerduty.iter_acknowledgements(ctx.client, config, since=since, until=ctx.now)
-    for chunk in batched(acks):
-        ctx.written += _apply_acknowledgements(chunk)
+    try:
+        acks = pagerduty.iter_acknowledgements(ctx.client, config, since=since, until=ctx.now)
+        for chunk in batched(acks):
+            ctx.written += _apply_acknowledgements(chunk)
+    except UpstreamError as exc:
+        if exc.status not in (400, 404):
+            raise
+        # An API without the account-wide log: ask each unacknowledged incident instead.
+        ctx.warnings.append(f"account log unavailable ({exc.status}); read per incident")
+        missing = Incident.objects.filter(
+            source=Source.PAGERDUTY, started_at__gte=since, acknowledged_at__isnull=True
+        ).values_list("external_id", flat=True)
+        for external_id in list(missing):
+            at = pagerduty.fetch_first_acknowledged_at(ctx.client, config, external_id)
+            if at is not None:
+                ack = pagerduty.Acknowledgement(incident_id=external_id, at=at, by=None)
+                ctx.written += _apply_acknowledgements([ack])
 
     # Incidents opened before the window that are still open upstream.
     still_open = pagerduty.iter_incidents(
-        ctx.client, config, since=None, statuses=("triggered", "acknowledged")
+        ctx.client,
+        config,
+        since=None,
+        statuses=("triggered", "acknowledged"),
+        on_unreadable=unreadable,
     )
     for chunk in batched(still_open):
         ctx.fetched += len(chunk)
@@ -91,11 +114,67 @@ def sync_pagerduty_incidents(ctx: SyncContext) -> None:
         .values_list("external_id", flat=True)
     )
     for external_id in list(stale):
-        incident = pagerduty.fetch_incident(ctx.client, config, external_id)
+        try:
+            incident = pagerduty.fetch_incident(ctx.client, config, external_id)
+        except BadPayload as exc:
+            ctx.warnings.append(f"incident {external_id} is still unreadable ({exc})")
+            continue
         ctx.fetched += 1
         ctx.written += _upsert_incidents([incident], services)
 
     ctx.cursor["incidents_since"] = ctx.now.isoformat()
+    if unreadable.count:
+        ctx.warnings.append(
+            f"{unreadable.count} incident(s) stored incomplete and flagged for review"
+        )
+
+
+class Unreadable:
+    """Keeps an incident PagerDuty sent without a required field: stored with what is
+    known and flagged for review, never dropped and never stalling the sync."""
+
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+        self.count = 0
+
+    def __call__(self, raw: Mapping[str, Any], error: BadPayload) -> None:
+        external_id = str(raw.get("id") or "")[:64]
+        self.count += 1
+        if not external_id:
+            self.ctx.warnings.append(f"an incident without an id was skipped ({error})")
+            return
+        started = _timestamp(raw.get("created_at")) or _timestamp(raw.get("last_status_change_at"))
+        reason = f"PagerDuty sent an incomplete record: {error}"
+        if started is None:
+            reason += "; start time is when it was first seen"
+        title = raw.get("title") or raw.get("summary") or external_id
+        defaults = {
+            "title": str(title)[:300],
+            "state": PD_STATE.get(str(raw.get("status")), State.TRIGGERED),
+            "started_at": started or self.ctx.now,
+            "upstream_url": str(raw.get("html_url") or "")[:500],
+            "needs_review": True,
+            "review_reason": reason[:300],
+        }
+        row, created = Incident.objects.get_or_create(
+            source=Source.PAGERDUTY, external_id=external_id, defaults=defaults
+        )
+        if created:
+            self.ctx.written += 1
+        elif not row.needs_review:
+            row.needs_review, row.review_reason = True, reason[:300]
+            row.save(update_fields=["needs_review", "review_reason"])
+            self.ctx.written += 1
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
 
 
 def _fields_from(incident: pagerduty.PagerDutyIncident, services: dict[str, int]) -> dict[str, Any]:

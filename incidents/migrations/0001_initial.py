@@ -6,115 +6,326 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('rotations', '0001_initial'),
+        ("rotations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('pagerduty', 'PagerDuty'), ('slack', 'Slack report'), ('datadog', 'Datadog alert'), ('manual', 'Entered by hand')], default='manual', max_length=16)),
-                ('external_id', models.CharField(blank=True, help_text='The upstream id (PagerDuty incident id, monitor id, ...).', max_length=64)),
-                ('number', models.PositiveIntegerField(blank=True, help_text="PagerDuty's incident number.", null=True)),
-                ('title', models.CharField(max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('how_to_reproduce', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('triggered', 'Triggered'), ('acknowledged', 'Acknowledged'), ('mitigated', 'Mitigated'), ('resolved', 'Resolved'), ('canceled', 'Canceled')], default='triggered', max_length=16)),
-                ('severity', models.CharField(blank=True, choices=[('SEV1', 'SEV1 (critical)'), ('SEV2', 'SEV2 (major)'), ('SEV3', 'SEV3 (minor)'), ('SEV4', 'SEV4 (low)')], max_length=4)),
-                ('urgency', models.CharField(blank=True, help_text='PagerDuty urgency: high or low.', max_length=8)),
-                ('priority', models.CharField(blank=True, help_text='PagerDuty priority name, e.g. P1.', max_length=16)),
-                ('upstream_service_id', models.CharField(blank=True, max_length=32)),
-                ('started_at', models.DateTimeField(db_index=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('mitigated_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('canceled_at', models.DateTimeField(blank=True, null=True)),
-                ('application_non_functional', models.BooleanField(blank=True, null=True)),
-                ('blocker', models.BooleanField(blank=True, help_text="Blocks a partner team's work.", null=True)),
-                ('root_cause', models.CharField(blank=True, choices=[('platform', 'Platform'), ('infrastructure', 'Infrastructure (ArgoCD, Aqua, Kubernetes, SecRel, Vault)'), ('partner_team', 'Partner team'), ('external', 'External (BIP, BGS, BIE Kafka, ...)')], max_length=16)),
-                ('ticket_url', models.URLField(blank=True, max_length=500)),
-                ('upstream_url', models.URLField(blank=True, max_length=500)),
-                ('last_update_at', models.DateTimeField(blank=True, help_text='The latest timeline update.', null=True)),
-                ('needs_review', models.BooleanField(default=False, help_text='Stored from upstream with missing or inconsistent fields.')),
-                ('review_reason', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('reporter_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reported_incidents', to='rotations.partnerteam')),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incidents', to='rotations.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("pagerduty", "PagerDuty"),
+                            ("slack", "Slack report"),
+                            ("datadog", "Datadog alert"),
+                            ("manual", "Entered by hand"),
+                        ],
+                        default="manual",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="The upstream id (PagerDuty incident id, monitor id, ...).",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="PagerDuty's incident number.", null=True
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("description", models.TextField(blank=True)),
+                ("how_to_reproduce", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("triggered", "Triggered"),
+                            ("acknowledged", "Acknowledged"),
+                            ("mitigated", "Mitigated"),
+                            ("resolved", "Resolved"),
+                            ("canceled", "Canceled"),
+                        ],
+                        default="triggered",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("SEV1", "SEV1 (critical)"),
+                            ("SEV2", "SEV2 (major)"),
+                            ("SEV3", "SEV3 (minor)"),
+                            ("SEV4", "SEV4 (low)"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        blank=True, help_text="PagerDuty urgency: high or low.", max_length=8
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        blank=True, help_text="PagerDuty priority name, e.g. P1.", max_length=16
+                    ),
+                ),
+                ("upstream_service_id", models.CharField(blank=True, max_length=32)),
+                ("started_at", models.DateTimeField(db_index=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("mitigated_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("canceled_at", models.DateTimeField(blank=True, null=True)),
+                ("application_non_functional", models.BooleanField(blank=True, null=True)),
+                (
+                    "blocker",
+                    models.BooleanField(
+                        blank=True, help_text="Blocks a partner team's work.", null=True
+                    ),
+                ),
+                (
+                    "root_cause",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("platform", "Platform"),
+                            (
+                                "infrastructure",
+                                "Infrastructure (ArgoCD, Aqua, Kubernetes, SecRel, Vault)",
+                            ),
+                            ("partner_team", "Partner team"),
+                            ("external", "External (BIP, BGS, BIE Kafka, ...)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("ticket_url", models.URLField(blank=True, max_length=500)),
+                ("upstream_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "last_update_at",
+                    models.DateTimeField(
+                        blank=True, help_text="The latest timeline update.", null=True
+                    ),
+                ),
+                (
+                    "needs_review",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Stored from upstream with missing or inconsistent fields.",
+                    ),
+                ),
+                ("review_reason", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "reporter_team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reported_incidents",
+                        to="rotations.partnerteam",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="incidents",
+                        to="rotations.service",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('monitor_id', models.BigIntegerField(unique=True)),
-                ('name', models.CharField(max_length=500)),
-                ('status', models.CharField(help_text='Alert, Warn, No Data, OK, ...', max_length=16)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('triggered_at', models.DateTimeField(blank=True, null=True)),
-                ('url', models.URLField(blank=True, max_length=500)),
-                ('monitor_type', models.CharField(blank=True, max_length=64)),
-                ('active', models.BooleanField(default=True, help_text='In Alert, Warn or No Data at the last sync.')),
-                ('first_seen_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField()),
-                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='alerts', to='incidents.incident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("monitor_id", models.BigIntegerField(unique=True)),
+                ("name", models.CharField(max_length=500)),
+                (
+                    "status",
+                    models.CharField(help_text="Alert, Warn, No Data, OK, ...", max_length=16),
+                ),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("triggered_at", models.DateTimeField(blank=True, null=True)),
+                ("url", models.URLField(blank=True, max_length=500)),
+                ("monitor_type", models.CharField(blank=True, max_length=64)),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True, help_text="In Alert, Warn or No Data at the last sync."
+                    ),
+                ),
+                ("first_seen_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField()),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="alerts",
+                        to="incidents.incident",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-active', '-triggered_at'],
+                "ordering": ["-active", "-triggered_at"],
             },
         ),
         migrations.CreateModel(
-            name='IncidentImpact',
+            name="IncidentImpact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField(blank=True, help_text='Leave empty while the impact goes on.', null=True)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='impacts', to='incidents.incident')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='impacts', to='rotations.partnerteam')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateTimeField()),
+                (
+                    "end",
+                    models.DateTimeField(
+                        blank=True, help_text="Leave empty while the impact goes on.", null=True
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="impacts",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="impacts",
+                        to="rotations.partnerteam",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start'],
+                "ordering": ["start"],
             },
         ),
         migrations.CreateModel(
-            name='IncidentUpdate',
+            name="IncidentUpdate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('kind', models.CharField(choices=[('discovery', 'Discovery'), ('remediation', 'Remediation'), ('status', 'Status change'), ('communication', 'Update to partner teams'), ('note', 'Note')], default='note', max_length=16)),
-                ('text', models.TextField()),
-                ('external_id', models.CharField(blank=True, help_text='Upstream log entry id, if any.', max_length=64)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='incidents.incident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("discovery", "Discovery"),
+                            ("remediation", "Remediation"),
+                            ("status", "Status change"),
+                            ("communication", "Update to partner teams"),
+                            ("note", "Note"),
+                        ],
+                        default="note",
+                        max_length=16,
+                    ),
+                ),
+                ("text", models.TextField()),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True, help_text="Upstream log entry id, if any.", max_length=64
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="updates",
+                        to="incidents.incident",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['state', 'started_at'], name='incidents_i_state_f9950f_idx'),
+            model_name="incident",
+            index=models.Index(fields=["state", "started_at"], name="incidents_i_state_f9950f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('source', 'external_id'), name='incident_unique_upstream_id'),
+            model_name="incident",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("source", "external_id"),
+                name="incident_unique_upstream_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incidentimpact',
-            constraint=models.CheckConstraint(condition=models.Q(('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='impact_ends_after_start', violation_error_message='The impact cannot end before it starts.'),
+            model_name="incidentimpact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end__isnull", True), ("end__gte", models.F("start")), _connector="OR"
+                ),
+                name="impact_ends_after_start",
+                violation_error_message="The impact cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incidentupdate',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('incident', 'external_id'), name='update_unique_upstream_id'),
+            model_name="incidentupdate",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("incident", "external_id"),
+                name="update_unique_upstream_id",
+            ),
         ),
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +18,7 @@ from typing import Any
 
 from oncall_site.integrations import Limits, Source, isoformat_z, limits_from_settings
 from oncall_site.integrations.errors import (
+    BadPayload,
     UpstreamError,
     bad_payload,
     from_status,
@@ -207,8 +208,13 @@ def iter_incidents(
     until: datetime | None = None,
     statuses: Iterable[str] = (),
     acknowledged_at: Mapping[str, datetime] | None = None,
+    on_unreadable: Callable[[Mapping[str, Any], BadPayload], None] | None = None,
 ) -> Iterator[PagerDutyIncident]:
     """Incidents created in [since, until) on the configured services, oldest first.
+
+    An incident that cannot be normalized (a required field missing or malformed) raises
+    BadPayload, unless `on_unreadable` is given: then it gets the raw payload and the
+    error, and the stream goes on (one bad record must not stall every later poll).
 
     `since=None` asks for all time (`date_range=all`). Streams: one page in memory at a
     time. `acknowledged_at` (incident id -> first acknowledgement, e.g. from
@@ -225,9 +231,17 @@ def iter_incidents(
     until = _aware(until or datetime.now(UTC), since)
     with _translated(config):
         for raw in _iter_created(client, config, "/incidents", params, since=since, until=until):
-            incident_id = str(raw.get("id", ""))
+            incident_id = str(raw.get("id", "")) if isinstance(raw, Mapping) else ""
             ack = (acknowledged_at or {}).get(incident_id)
-            yield normalize_incident(raw, acknowledged_at=ack)
+            if on_unreadable is None:
+                yield normalize_incident(raw, acknowledged_at=ack)
+                continue
+            try:
+                incident = normalize_incident(raw, acknowledged_at=ack)
+            except BadPayload as exc:
+                on_unreadable(raw if isinstance(raw, Mapping) else {}, exc)
+                continue
+            yield incident
 
 
 def fetch_incident(
@@ -371,8 +385,13 @@ def _iter_created(
         edge: set[str] = set()
         for count, raw in enumerate(records, start=1):
             record = PAGERDUTY.mapping(raw, path)
-            record_id = str(PAGERDUTY.required(record, "id", path))
-            at = PAGERDUTY.required_timestamp(record, "created_at", path)
+            try:
+                record_id = str(PAGERDUTY.required(record, "id", path))
+                at = PAGERDUTY.required_timestamp(record, "created_at", path)
+            except BadPayload:
+                # Passed on for the caller to flag; it can't place the window's resume point.
+                yield record
+                continue
             first_at = first_at or at
             if at != last_at:
                 edge = set()

@@ -4,33 +4,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('oncall_site', '0001_initial'),
+        ("oncall_site", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SourceState',
+            name="SourceState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('github', 'GitHub'), ('pagerduty', 'PagerDuty'), ('datadog', 'Datadog')], max_length=16, unique=True)),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, help_text='The last failure, in words; empty after a success.')),
-                ('last_error_kind', models.CharField(blank=True, max_length=20)),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('needs_attention', models.BooleanField(default=False, help_text='A permanent error (e.g. a rejected token): polling stops until fixed.')),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('items_fetched', models.PositiveIntegerField(default=0, help_text='In the last attempt.')),
-                ('rows_written', models.PositiveIntegerField(default=0, help_text='In the last attempt.')),
-                ('requests_made', models.PositiveIntegerField(default=0, help_text='In the last attempt, where known.')),
-                ('duration_seconds', models.FloatField(blank=True, null=True)),
-                ('cursor', models.JSONField(blank=True, default=dict, help_text='Where incremental syncs resume.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("github", "GitHub"),
+                            ("pagerduty", "PagerDuty"),
+                            ("datadog", "Datadog"),
+                        ],
+                        max_length=16,
+                        unique=True,
+                    ),
+                ),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "last_error",
+                    models.TextField(
+                        blank=True, help_text="The last failure, in words; empty after a success."
+                    ),
+                ),
+                ("last_error_kind", models.CharField(blank=True, max_length=20)),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "needs_attention",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A permanent error (e.g. a rejected token): polling stops until fixed.",
+                    ),
+                ),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                (
+                    "items_fetched",
+                    models.PositiveIntegerField(default=0, help_text="In the last attempt."),
+                ),
+                (
+                    "rows_written",
+                    models.PositiveIntegerField(default=0, help_text="In the last attempt."),
+                ),
+                (
+                    "requests_made",
+                    models.PositiveIntegerField(
+                        default=0, help_text="In the last attempt, where known."
+                    ),
+                ),
+                ("duration_seconds", models.FloatField(blank=True, null=True)),
+                (
+                    "cursor",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Where incremental syncs resume."
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source sync state',
-                'ordering': ['source'],
+                "verbose_name": "source sync state",
+                "ordering": ["source"],
             },
         ),
     ]
