@@ -229,9 +229,14 @@ def _upsert_incidents(chunk: list[pagerduty.PagerDutyIncident], services: dict[s
         if row is None:
             creates.append(Incident(source=Source.PAGERDUTY, external_id=upstream.id, **fields))
             continue
-        if row.acknowledged_at and (
+        earlier_ack = row.acknowledged_at and (
             fields["acknowledged_at"] is None or row.acknowledged_at < fields["acknowledged_at"]
-        ):
+        )
+        # ...but only while it still fits the (upstream-owned) start and resolution.
+        fits = row.acknowledged_at and row.acknowledged_at >= fields["started_at"]
+        if fits and fields["resolved_at"] and row.acknowledged_at > fields["resolved_at"]:
+            fits = False
+        if earlier_ack and fits:
             fields["acknowledged_at"] = row.acknowledged_at  # keep the first ack the log gave us
         if (row.priority, row.urgency) == (fields["priority"], fields["urgency"]):
             fields["severity"] = row.severity  # a person's correction stands

@@ -125,3 +125,30 @@ def test_an_incident_resolved_while_we_were_away_is_closed(upstreams, demo_team)
     row = Incident.objects.get(external_id="QOLD")
     assert row.state == "resolved" and row.resolved_at == old.resolved_at
     assert SourceState.objects.get(source="pagerduty").last_error == ""
+
+
+def test_a_stored_acknowledgement_that_no_longer_fits_the_start_is_dropped(upstreams, demo_team):
+    now = upstreams.now()
+    load(
+        upstreams,
+        Upstream(
+            id="QMOVE",
+            created_at=now - timedelta(hours=3),
+            acknowledged_at=now - timedelta(hours=2),
+        ),
+    )
+    run_source("pagerduty")
+    assert Incident.objects.get(external_id="QMOVE").acknowledged_at == now - timedelta(hours=2)
+    # Upstream corrects the start to after that acknowledgement, and acknowledges later.
+    load(
+        upstreams,
+        Upstream(
+            id="QMOVE",
+            created_at=now - timedelta(minutes=90),
+            acknowledged_at=now - timedelta(minutes=30),
+        ),
+    )
+    run_source("pagerduty")
+    row = Incident.objects.get(external_id="QMOVE")
+    assert row.started_at == now - timedelta(minutes=90)
+    assert row.acknowledged_at == now - timedelta(minutes=30)
