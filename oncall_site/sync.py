@@ -75,8 +75,9 @@ def _github_steps() -> list[Step]:
 
 def _pagerduty_steps() -> list[Step]:
     from incidents import sync
+    from rotations.sync import sync_pagerduty_oncalls
 
-    return [sync.sync_pagerduty_incidents]
+    return [sync.sync_pagerduty_incidents, sync_pagerduty_oncalls]
 
 
 def _datadog_steps() -> list[Step]:

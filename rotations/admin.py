@@ -11,6 +11,7 @@ from rotations.models import (
     CalendarFeed,
     ChecklistEntry,
     Engineer,
+    PagerDutyOnCall,
     PartnerTeam,
     Rotation,
     Service,
@@ -243,3 +244,21 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     search_fields = ["user__username"]
     readonly_fields = ["token", "created_at"]
+
+
+@admin.register(PagerDutyOnCall)
+class PagerDutyOnCallAdmin(admin.ModelAdmin):
+    list_display = [
+        "escalation_level",
+        "user_name",
+        "user_id",
+        "schedule_id",
+        "start",
+        "end",
+        "synced_at",
+    ]
+    list_filter = ["escalation_level", "schedule_id"]
+    search_fields = ["user_name", "user_id"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

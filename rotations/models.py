@@ -434,3 +434,22 @@ class CalendarFeed(models.Model):
     def reset(self) -> None:
         self.token = secrets.token_urlsafe(32)
         self.save(update_fields=["token"])
+
+
+class PagerDutyOnCall(models.Model):
+    """Who PagerDuty pages right now (escalation levels 1 and 2), as last synced."""
+
+    schedule_id = models.CharField(max_length=20, blank=True)
+    escalation_level = models.PositiveSmallIntegerField()
+    user_id = models.CharField(max_length=20)
+    user_name = models.CharField(max_length=200)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["escalation_level", "user_name"]
+        verbose_name = "PagerDuty on-call"
+
+    def __str__(self) -> str:
+        return f"Level {self.escalation_level}: {self.user_name}"

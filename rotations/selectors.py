@@ -148,4 +148,41 @@ def on_call_overview(*, now: datetime, user) -> dict:
         "next": upcoming[0] if upcoming else None,
         "me": engineer,
         "cadence": SprintCadence.objects.first(),
+        "pager": pagerduty_check(rotation),
     }
+
+
+@dataclass(frozen=True)
+class PagerCheck:
+    """Who PagerDuty pages at one escalation level, against the rotation's engineer."""
+
+    level: int
+    role: str
+    engineer: Engineer | None
+    paged: tuple[str, ...]  # names PagerDuty has at this level
+    matches: bool
+
+
+def pagerduty_check(rotation: Rotation | None) -> list[PagerCheck]:
+    """Level 1 should page the primary and level 2 the secondary; empty when not synced."""
+    from rotations.models import PagerDutyOnCall
+
+    oncalls = list(PagerDutyOnCall.objects.filter(escalation_level__in=(1, 2)))
+    if rotation is None or not oncalls:
+        return []
+    checks = []
+    for level, role in ((1, "primary"), (2, "secondary")):
+        engineer = getattr(rotation, role)
+        at_level = [o for o in oncalls if o.escalation_level == level]
+        paged_ids = {o.user_id for o in at_level}
+        checks.append(
+            PagerCheck(
+                level=level,
+                role=role,
+                engineer=engineer,
+                paged=tuple(sorted({o.user_name for o in at_level})),
+                matches=bool(engineer.pagerduty_user_id)
+                and engineer.pagerduty_user_id in paged_ids,
+            )
+        )
+    return checks

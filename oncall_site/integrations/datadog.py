@@ -174,8 +174,11 @@ def iter_monitors(
                 monitor = normalize_monitor(_plain(raw), api_url=config.api_url)
                 if monitor.status in wanted:
                     yield monitor
-            # metadata.page_count decides; an empty page before it is not the end.
+            # metadata.page_count decides. An empty page before it means the listing is
+            # incomplete: fail rather than let the sync mark unseen alerts as recovered.
             page_count = DATADOG.nested(body, "metadata", "page_count")
+            if not monitors and isinstance(page_count, int) and page + 1 < page_count:
+                raise DATADOG.bad(f"an empty page {page + 1} of {page_count} in the monitor search")
             if isinstance(page_count, int) and not isinstance(page_count, bool):
                 if page + 1 >= page_count:
                     return

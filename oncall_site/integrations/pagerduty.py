@@ -128,6 +128,26 @@ class _Session(pdpyras.APISession):
             wait = retry_after_seconds(response.headers)
             if wait is not None and wait > self.max_wait_seconds:
                 raise rate_limited(PAGERDUTY.key, PAGERDUTY.name, wait)
+        if response.ok and response.request.method == "GET":
+            _refuse_empty_page_with_more(response)
+
+
+def _refuse_empty_page_with_more(response: Any) -> None:
+    """An empty page that says `more: true` would make pdpyras's iter_all ask for the same
+    offset with limit 0 forever (it advances by the page's length): fail the call instead."""
+    try:
+        body = response.json()
+    except ValueError:
+        return  # malformed JSON is reported where the body is read
+    if not isinstance(body, dict) or body.get("more") is not True:
+        return
+    lists = [value for value in body.values() if isinstance(value, list)]
+    if lists and not any(lists):
+        raise bad_payload(
+            PAGERDUTY.key,
+            PAGERDUTY.name,
+            f"an empty page at offset {body.get('offset')} that says more follow",
+        )
 
 
 def build_client(config: Config) -> pdpyras.APISession:

@@ -158,14 +158,20 @@ def monitor(i: int, status: str = "Alert") -> dict:
 
 
 def test_it_pages_through_the_search_by_page_count(upstream):
-    # An empty page before the last (a fault the sandbox can inject) is not the end.
-    upstream.route(
-        "GET", SEARCH, pages_of([monitor(1), monitor(2, "OK")], [], [monitor(3, "Warn")])
-    )
+    upstream.route("GET", SEARCH, pages_of([monitor(1), monitor(2, "OK")], [monitor(3, "Warn")]))
     config = make_config(upstream, page_size=2)
 
     assert [m.id for m in fetch(upstream, config)] == [1, 3]
-    assert [r.param("page") for r in upstream.requests] == ["0", "1", "2"]
+    assert [r.param("page") for r in upstream.requests] == ["0", "1"]
+
+
+def test_an_empty_page_before_the_last_is_an_incomplete_listing(upstream):
+    # Carrying on would let the sync mark the monitors it never saw as recovered.
+    upstream.route(
+        "GET", SEARCH, pages_of([monitor(1), monitor(2, "OK")], [], [monitor(3, "Warn")])
+    )
+    with pytest.raises(BadPayload, match="empty page 2 of 3"):
+        list(fetch(upstream, make_config(upstream, page_size=2)))
 
 
 def test_it_stops_on_a_short_page_without_metadata(upstream):

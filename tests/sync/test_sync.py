@@ -96,6 +96,9 @@ def test_it_maps_severity_service_and_first_acknowledgement(upstreams, demo_team
         ("github.pulls", "malformed", "GitHub"),
         ("datadog.monitor_search", "error", "Datadog"),
         ("datadog.monitor_search", "rate_limit", "rate limit"),
+        ("pagerduty.incidents", "empty_page", "empty page"),
+        ("pagerduty.log_entries", "empty_page", "empty page"),
+        ("datadog.monitor_search", "empty_page", "empty page"),
     ],
 )
 def test_a_fault_is_recorded_in_words_and_loses_nothing(

@@ -1,0 +1,39 @@
+"""Store who PagerDuty pages now, to compare with the rotation."""
+
+from django.db import transaction
+
+from oncall_site.integrations import pagerduty
+from oncall_site.sync import SyncContext
+from rotations.models import PagerDutyOnCall
+
+
+def sync_pagerduty_oncalls(ctx: SyncContext) -> None:
+    """Escalation levels 1 and 2 of the configured schedules, at this moment."""
+    config: pagerduty.Config = ctx.config
+    if not config.schedule_ids:
+        return
+    current = {
+        (o.schedule_id or "", o.escalation_level, o.user_id): o
+        for o in pagerduty.iter_oncalls(ctx.client, config)  # no range: on call now
+    }
+    ctx.fetched += len(current)
+    stored = {
+        (o.schedule_id, o.escalation_level, o.user_id): o for o in PagerDutyOnCall.objects.all()
+    }
+    if set(current) == set(stored):
+        return  # nothing changed: nothing written
+    with transaction.atomic():
+        PagerDutyOnCall.objects.all().delete()
+        PagerDutyOnCall.objects.bulk_create(
+            PagerDutyOnCall(
+                schedule_id=key[0],
+                escalation_level=o.escalation_level,
+                user_id=o.user_id,
+                user_name=o.user_name[:200],
+                start=o.start,
+                end=o.end,
+                synced_at=ctx.now,
+            )
+            for key, o in current.items()
+        )
+    ctx.written += len(current)
