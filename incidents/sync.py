@@ -87,7 +87,13 @@ def sync_pagerduty_incidents(ctx: SyncContext) -> None:
             source=Source.PAGERDUTY, started_at__gte=since, acknowledged_at__isnull=True
         ).values_list("external_id", flat=True)
         for external_id in list(missing):
-            at = pagerduty.fetch_first_acknowledged_at(ctx.client, config, external_id)
+            try:
+                at = pagerduty.fetch_first_acknowledged_at(ctx.client, config, external_id)
+            except UpstreamError as per_incident:
+                if per_incident.status not in (400, 404):
+                    raise
+                ctx.warnings.append("no log entries served: acknowledgement times unknown")
+                break
             if at is not None:
                 ack = pagerduty.Acknowledgement(incident_id=external_id, at=at, by=None)
                 ctx.written += _apply_acknowledgements([ack])

@@ -152,3 +152,19 @@ def test_a_stored_acknowledgement_that_no_longer_fits_the_start_is_dropped(upstr
     row = Incident.objects.get(external_id="QMOVE")
     assert row.started_at == now - timedelta(minutes=90)
     assert row.acknowledged_at == now - timedelta(minutes=30)
+
+
+def test_it_keeps_incidents_when_no_log_entries_are_served_at_all(upstreams, demo_team):
+    now = upstreams.now()
+    load(
+        upstreams,
+        Upstream(
+            id="QNOLOG", created_at=now - timedelta(hours=3), resolved_at=now - timedelta(hours=1)
+        ),
+    )
+    upstreams.fail("pagerduty.log_entries", "error", status=404)
+    upstreams.fail("pagerduty.incident_log_entries", "error", status=404)
+    outcome = run_source("pagerduty")
+    assert outcome.status == "ok" and "acknowledgement times unknown" in outcome.message
+    row = Incident.objects.get(external_id="QNOLOG")
+    assert row.state == "resolved" and row.acknowledged_at is None
