@@ -160,7 +160,7 @@ def pagerduty_event_apply(payload: object, *, now: datetime | None = None) -> In
 
 
 def _pagerduty_severity_mapping() -> Mapping[str, str] | None:
-    return getattr(settings, "PAGERDUTY_PRIORITY_SEVERITIES", None)
+    return settings.PAGERDUTY_PRIORITY_SEVERITIES
 
 
 def _pagerduty_incident(

@@ -207,7 +207,9 @@ def _fields_from(incident: pagerduty.PagerDutyIncident, services: dict[str, int]
         "number": incident.number,
         "title": incident.title[:300],
         "state": PD_STATE.get(incident.status, State.TRIGGERED),
-        "severity": severity_from_pagerduty(incident.priority_name, incident.urgency),
+        "severity": severity_from_pagerduty(
+            incident.priority_name, incident.urgency, settings.PAGERDUTY_PRIORITY_SEVERITIES
+        ),
         "urgency": incident.urgency or "",
         "priority": (incident.priority_name or "")[:16],
         "service_id": services.get(incident.service_id or ""),

@@ -81,3 +81,22 @@ def envfloat(
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
     return value
+
+
+def envmapping(
+    name: str, *, allowed_values: set[str], environ: Mapping[str, str] = os.environ
+) -> dict[str, str] | None:
+    """`KEY=VALUE` pairs, comma-separated (`P1=SEV1,P2=SEV2`); None when unset."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    out: dict[str, str] = {}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or value.strip() not in allowed_values:
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated pairs like P1=SEV1 with values among "
+                f"{', '.join(sorted(allowed_values))}; {part!r} is not"
+            )
+        out[key.strip()] = value.strip()
+    return out

@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from oncall_site.env import envbool, envfloat, envint, envlist, envrepo, envstr, envurl
+from oncall_site.env import envbool, envfloat, envint, envlist, envmapping, envrepo, envstr, envurl
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -190,6 +190,10 @@ PAGERDUTY_API_URL = envurl("PAGERDUTY_API_URL", "https://api.pagerduty.com")
 PAGERDUTY_API_TOKEN = envstr("PAGERDUTY_API_TOKEN")
 PAGERDUTY_SERVICE_IDS = envlist("PAGERDUTY_SERVICE_IDS")
 PAGERDUTY_SCHEDULE_IDS = envlist("PAGERDUTY_SCHEDULE_IDS")
+# Priority name -> severity; unset: P1->SEV1, P2->SEV2, P3->SEV3, P4 and P5->SEV4.
+PAGERDUTY_PRIORITY_SEVERITIES = envmapping(
+    "PAGERDUTY_PRIORITY_SEVERITIES", allowed_values={"SEV1", "SEV2", "SEV3", "SEV4"}
+)
 DATADOG_API_URL = envurl("DATADOG_API_URL", "https://api.datadoghq.com")
 DATADOG_API_KEY = envstr("DATADOG_API_KEY")
 DATADOG_APP_KEY = envstr("DATADOG_APP_KEY")

@@ -60,6 +60,11 @@ def test_it_reads_helpers_and_names_the_variable_on_bad_values():
         ("GITHUB_API_URL", "not a url", "GITHUB_API_URL must be an http(s) URL"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL must be a redis:// URL"),
         ("GITHUB_REPOSITORY", "nobody", "GITHUB_REPOSITORY must look like owner/name"),
+        (
+            "PAGERDUTY_PRIORITY_SEVERITIES",
+            "P1=SEV9",
+            "PAGERDUTY_PRIORITY_SEVERITIES must be comma-separated pairs",
+        ),
     ],
 )
 def test_it_fails_loudly_on_a_malformed_variable(var, value, message):

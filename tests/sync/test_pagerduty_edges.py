@@ -168,3 +168,16 @@ def test_it_keeps_incidents_when_no_log_entries_are_served_at_all(upstreams, dem
     assert outcome.status == "ok" and "acknowledgement times unknown" in outcome.message
     row = Incident.objects.get(external_id="QNOLOG")
     assert row.state == "resolved" and row.acknowledged_at is None
+
+
+def test_it_uses_the_configured_priority_mapping(upstreams, demo_team, settings):
+    settings.PAGERDUTY_PRIORITY_SEVERITIES = {"P1": "SEV1", "P2": "SEV1", "P3": "SEV2"}
+    now = upstreams.now()
+    load(
+        upstreams,
+        Upstream(id="QMAP", created_at=now - timedelta(hours=1), priority="P2"),
+        Upstream(id="QUNMAPPED", created_at=now - timedelta(hours=1), priority="P5", urgency="low"),
+    )
+    run_source("pagerduty")
+    assert Incident.objects.get(external_id="QMAP").severity == "SEV1"
+    assert Incident.objects.get(external_id="QUNMAPPED").severity == "SEV4"  # falls back to urgency
