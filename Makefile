@@ -2,40 +2,46 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
+NODE := node_modules/.installed
 
 .PHONY: demo test lint format bench install clean
 
-$(STAMP): pyproject.toml
+# The demo needs only the runtime packages (a quicker first start); tests add the dev tools.
+$(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $(RUNTIME)
 
-NODE_STAMP := node_modules/.installed
-$(NODE_STAMP): package.json package-lock.json
+$(DEV): $(RUNTIME)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(DEV)
+
+# axe-core, for the accessibility checks in the browser tests.
+$(NODE): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
-	touch $(NODE_STAMP)
+	touch $(NODE)
 
-install: $(STAMP) $(NODE_STAMP)
+install: $(DEV) $(NODE)
 
-demo: $(STAMP)
+demo: $(RUNTIME)
 	$(BIN)/python manage.py demo
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(DEV) $(NODE)
 	@command -v chromium >/dev/null || echo "note: chromium is missing; run: apt-get install -y chromium (browser tests will fail)"
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(DEV)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python -m benchmarks
 
 clean:
