@@ -76,12 +76,11 @@ def download(sources: list[str]) -> int:
     if "github" in sources:
         config = github.config_from_settings()
         client = github.build_client(config)
-        count += sum(
-            1
-            for _ in github.iter_workflow_runs(
-                client, config, created_since=since.date(), with_failures=True
-            )
-        )
+        # As the sync reads them: newest first, no `created` filter, stop past `since`.
+        for run in github.iter_workflow_runs(client, config, with_failures=True):
+            count += 1
+            if run.created_at < since:
+                break
         count += sum(1 for _ in github.iter_dependabot_prs(client, config))
     return count
 
