@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 
 from oncall_site.integrations import github
+from oncall_site.integrations.errors import UpstreamError
 from oncall_site.sync import SyncContext, batched
 from security.models import DependabotPR, SecrelRun
 
@@ -68,7 +70,11 @@ def sync_secrel_runs(ctx: SyncContext) -> None:
     newest: datetime | None = None
     # No `created` filter: GitHub caps filtered run listings at 1,000 results. The list is
     # newest first, so reading stops at the first page that reaches past `since`.
-    stream = github.iter_workflow_runs(ctx.client, config, with_failures=False)
+    stream = _named_404(
+        github.iter_workflow_runs(ctx.client, config, with_failures=False),
+        f"GitHub has no workflow {config.workflow} in {config.repository} (404); "
+        "check SECREL_WORKFLOW, GITHUB_REPOSITORY and the token's access",
+    )
     for chunk in batched(stream, 100):
         recent = [run for run in chunk if run.created_at >= since]
         ctx.fetched += len(recent)
@@ -79,6 +85,16 @@ def sync_secrel_runs(ctx: SyncContext) -> None:
         if len(recent) < len(chunk):
             break
     ctx.cursor["secrel_since"] = (newest or since).isoformat()
+
+
+def _named_404(stream: Iterator[Any], message: str) -> Iterator[Any]:
+    """Say which setting to check when the repository or workflow does not exist."""
+    try:
+        yield from stream
+    except UpstreamError as exc:
+        if exc.status != 404:
+            raise
+        raise type(exc)(exc.source, message, status=404) from exc
 
 
 def _upsert_runs(ctx: SyncContext, chunk: list[github.WorkflowRun]) -> int:

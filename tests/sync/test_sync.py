@@ -208,3 +208,11 @@ def test_a_merged_pr_is_closed_and_a_new_one_appears(upstreams, demo_team):
     upstreams.clock.advance(hours=2)
     run_source("github")
     assert dict(DependabotPR.objects.values_list("number", "open")) == {7: False, 8: True}
+
+
+def test_a_missing_workflow_names_the_settings_to_check(upstreams, demo_team, settings):
+    settings.SECREL_WORKFLOW = "nope.yml"
+    outcome = run_source("github")
+    assert outcome.status == "failed"
+    assert "no workflow nope.yml in example-org/benefits-platform" in outcome.message
+    assert "SECREL_WORKFLOW" in SourceState.objects.get(source="github").last_error
