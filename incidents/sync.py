@@ -48,15 +48,11 @@ UPSTREAM_FIELDS = (
 )
 
 
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 def sync_pagerduty_incidents(ctx: SyncContext) -> None:
     """Incidents created since the last run (minus an overlap), their first
     acknowledgements from the log, and every incident still open here or there."""
     config: pagerduty.Config = ctx.config
-    since = _parse(ctx.cursor.get("incidents_since"))
+    since = _timestamp(ctx.cursor.get("incidents_since"))
     since = since - OVERLAP if since else ctx.now - timedelta(days=settings.SYNC_BACKFILL_DAYS)
     services = dict(
         Service.objects.exclude(pagerduty_service_id="").values_list("pagerduty_service_id", "pk")

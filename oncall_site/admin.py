@@ -40,7 +40,6 @@ class SourceStateAdmin(admin.ModelAdmin):
         "consecutive_failures",
         "items_fetched",
         "rows_written",
-        "requests_made",
         "duration_seconds",
         "cursor",
     ]

@@ -54,9 +54,6 @@ class SourceState(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     items_fetched = models.PositiveIntegerField(default=0, help_text="In the last attempt.")
     rows_written = models.PositiveIntegerField(default=0, help_text="In the last attempt.")
-    requests_made = models.PositiveIntegerField(
-        default=0, help_text="In the last attempt, where known."
-    )
     duration_seconds = models.FloatField(null=True, blank=True)
     cursor = models.JSONField(default=dict, blank=True, help_text="Where incremental syncs resume.")
 
@@ -66,7 +63,3 @@ class SourceState(models.Model):
 
     def __str__(self) -> str:
         return self.get_source_display()
-
-    @property
-    def is_failing(self) -> bool:
-        return bool(self.last_error)

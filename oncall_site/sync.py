@@ -122,10 +122,6 @@ def config_fingerprint(config: Any) -> str:
     return hashlib.sha256(repr(config).encode()).hexdigest()[:16]
 
 
-def is_configured(source: str) -> bool:
-    return SOURCES[source].load_config() is not None
-
-
 def run_source(
     source: str,
     *,

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from rotations.models import Engineer, Rotation, Sprint, SprintCadence, team_today
+from rotations.models import Engineer, Rotation, Sprint, team_today
 from rotations.proposals import NoEligibleEngineer, PlannedSprint, Proposal, propose_ahead
 
 
@@ -147,7 +147,6 @@ def on_call_overview(*, now: datetime, user) -> dict:
         "checklist_done": sum(1 for e in checklist if e.done),
         "next": upcoming[0] if upcoming else None,
         "me": engineer,
-        "cadence": SprintCadence.objects.first(),
         "pager": pagerduty_check(rotation),
     }
 

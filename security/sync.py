@@ -145,12 +145,17 @@ def sync_dependabot_prs(ctx: SyncContext) -> None:
     config: github.Config = ctx.config
     stored = {pr.number: pr for pr in DependabotPR.objects.filter(open=True)}
     settled = {n: (pr.head_sha, pr.ci_status) for n, pr in stored.items()}
-    seen: set[int] = set()
+    # The open list is small (Dependabot caps open PRs per ecosystem): read it whole, then
+    # look up the rows it names that are not stored as open (new, or reopened) in one query.
+    listed = list(github.iter_dependabot_prs(ctx.client, config, settled=settled))
+    ctx.fetched += len(listed)
+    seen = {pr.number for pr in listed}
+    stored.update(
+        DependabotPR.objects.filter(number__in=seen - stored.keys()).in_bulk(field_name="number")
+    )
     creates, updates = [], []
-    for pr in github.iter_dependabot_prs(ctx.client, config, settled=settled):
-        ctx.fetched += 1
-        seen.add(pr.number)
-        row = stored.get(pr.number) or DependabotPR.objects.filter(number=pr.number).first()
+    for pr in listed:
+        row = stored.get(pr.number)
         mergeable = pr.mergeable
         if mergeable is None and row is not None and row.head_sha == pr.head_sha:
             mergeable = row.mergeable  # not asked again this time
