@@ -5,8 +5,10 @@ import socket
 from datetime import date
 
 import pytest
+import time_machine
 
 from rotations.models import Engineer, PartnerTeam, Service, SprintCadence
+from tests.clock import NOW
 
 
 @pytest.fixture(autouse=True)
@@ -50,8 +52,8 @@ def platform_team(db) -> PartnerTeam:
 
 
 @pytest.fixture
-def demo_team(db):
-    """The demo team, calendar and rotations, as `make demo` loads them."""
+def demo_team(db, at_now):
+    """The demo team, calendar and rotations, as `make demo` loads them, seeded at `NOW`."""
     from django.core.management import call_command
 
     call_command("seed_demo", stdout=io.StringIO())
@@ -69,12 +71,21 @@ def member(db, django_user_model):
     return django_user_model.objects.create_user("member", password="pw-for-tests-only")
 
 
-from oncall_site.sandbox.pytest_fixtures import make_sandbox, sandbox  # noqa: E402,F401 - fixtures
+from tests.sandbox_fixtures import make_sandbox, sandbox  # noqa: E402,F401 - fixtures
 
 
 @pytest.fixture
-def upstreams(sandbox, settings):  # noqa: F811 - the sandbox fixture
-    """Every source configured and pointed at the sandbox, with small timeouts and retries."""
+def at_now():
+    """The process's clock set to the suite's `NOW` and ticking from there, for code that
+    reads the time itself (pages, the sync engine's default `now`)."""
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def upstreams(sandbox, settings, at_now):  # noqa: F811 - the sandbox fixture
+    """Every source configured and pointed at the sandbox, with small timeouts and retries;
+    the site's clock starts at the sandbox's `NOW` too."""
     env = sandbox.env()
     settings.GITHUB_API_URL = env["GITHUB_API_URL"]
     settings.GITHUB_TOKEN = env["GITHUB_TOKEN"]

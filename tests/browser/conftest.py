@@ -41,8 +41,12 @@ def page(browser):
 
 
 @pytest.fixture
-def logged_in(page, live_server, django_user_model, demo_team):
-    """A page logged in as the demo lead through the real login form."""
+def logged_in(page, live_server, django_user_model, demo_team, settings):
+    """A page logged in as the demo lead through the real login form.
+
+    The site's clock is at the suite's `NOW`, Chromium's at today: a session cookie without
+    an expiry date is one the browser keeps whatever the gap."""
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("demo")
     page.get_by_label("Password").fill("oncall-demo")

@@ -8,11 +8,7 @@ from typing import Any
 
 import pytest
 
-from oncall_site.sandbox import Sandbox, pytest_fixtures
-
-# The reusable fixtures, as any other test folder would take them.
-make_sandbox = pytest_fixtures.make_sandbox
-sandbox = pytest_fixtures.sandbox
+from sandbox import Sandbox
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from oncall_site.sandbox import (
+from sandbox import (
     CheckRun,
     CodeScanningAlert,
     CommitStatus,

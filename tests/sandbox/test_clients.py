@@ -9,8 +9,8 @@ from typing import Any
 import requests
 from sandbox_helpers import NOW, REPO, dd_headers, edge_world, gh_headers, pd_headers
 
-from oncall_site.sandbox import Sandbox, SandboxClock
-from oncall_site.sandbox.dataset import pull_sha, run_sha
+from sandbox import Sandbox, SandboxClock
+from sandbox.dataset import pull_sha, run_sha
 
 
 def test_it_pages_pygithub_through_workflow_runs_with_link_headers(

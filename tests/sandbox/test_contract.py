@@ -16,8 +16,8 @@ import requests
 from sandbox_helpers import NOW, REPO, dd_headers, edge_world, gh_headers, pd_headers
 from sandbox_specs import assert_valid, assert_valid_schema
 
-from oncall_site.sandbox import Sandbox, SandboxClock
-from oncall_site.sandbox.dataset import pull_sha
+from sandbox import Sandbox, SandboxClock
+from sandbox.dataset import pull_sha
 
 Case = tuple[str, str, str, str, dict[str, Any]]  # vendor, spec path, method, url path, params
 

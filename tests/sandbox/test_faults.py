@@ -9,7 +9,7 @@ import pytest
 import requests
 from sandbox_helpers import REPO, dd_headers, gh_headers, pd_headers
 
-from oncall_site.sandbox import Sandbox
+from sandbox import Sandbox
 
 RUNS = f"{REPO}/actions/workflows/secrel.yml/runs"
 

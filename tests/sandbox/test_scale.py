@@ -10,7 +10,7 @@ from datetime import timedelta
 import requests
 from sandbox_helpers import REPO, gh_headers, pd_headers
 
-from oncall_site.sandbox import Sandbox, ScenarioConfig
+from sandbox import Sandbox, ScenarioConfig
 
 
 def test_it_serves_the_benchmark_volume_cheaply(make_sandbox: Callable[..., Sandbox]) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 from sandbox_helpers import NOW, gh_headers, pd_headers
 
-from oncall_site.sandbox import (
+from sandbox import (
     Incident,
     LogEntry,
     OncallShift,
@@ -18,7 +18,7 @@ from oncall_site.sandbox import (
     ScenarioConfig,
     WorkflowRun,
 )
-from oncall_site.sandbox.scenario import GeneratedSource
+from sandbox.scenario import GeneratedSource
 
 START = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 

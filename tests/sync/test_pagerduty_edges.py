@@ -7,7 +7,7 @@ import pytest
 
 from incidents.models import Incident
 from oncall_site.models import SourceState
-from oncall_site.sandbox import Incident as Upstream
+from sandbox import Incident as Upstream
 from oncall_site.sync import run_source
 
 pytestmark = pytest.mark.django_db

@@ -177,7 +177,7 @@ def test_the_sync_command_reports_progress_and_fails_loudly(upstreams, demo_team
 def test_a_merged_pr_is_closed_and_a_new_one_appears(upstreams, demo_team):
     from datetime import timedelta
 
-    from oncall_site.sandbox import CheckRun, PullRequest
+    from sandbox import CheckRun, PullRequest
 
     now = upstreams.now()
     bump = PullRequest(

@@ -17,8 +17,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from oncall_site.sandbox import DEFAULT_PORTS, SandboxClock, ScenarioConfig, start_sandbox
-from oncall_site.sandbox.timeutil import parse_instant
+from sandbox import DEFAULT_PORTS, SandboxClock, ScenarioConfig, start_sandbox
+from sandbox.timeutil import parse_instant
 
 
 class Command(BaseCommand):

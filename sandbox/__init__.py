@@ -1,6 +1,6 @@
 """Fake GitHub, PagerDuty, Datadog and Slack servers on loopback, for the demo and the tests.
 
-    from oncall_site.sandbox import start_sandbox
+    from sandbox import start_sandbox
 
     with start_sandbox() as sandbox:             # ports 0: ephemeral; see DEFAULT_PORTS
         os.environ.update(sandbox.env())         # point the site at it

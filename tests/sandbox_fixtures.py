@@ -1,8 +1,8 @@
-"""Reusable pytest fixtures: `from oncall_site.sandbox.pytest_fixtures import sandbox, make_sandbox`
-in a conftest.py (or list the module in `pytest_plugins`).
+"""The `sandbox` fixtures: the four fake upstreams on ephemeral ports, frozen at `NOW`.
 
-`sandbox` runs on ephemeral ports with a clock frozen at the current second, so what it
-serves stays put until the test moves `sandbox.clock`; it is stopped after the test.
+The sandbox's clock is frozen at the suite's fixed `NOW` (not at today), so what it serves
+is the same on any day the suite runs; a test moves `sandbox.clock` to make things happen.
+Every sandbox started is stopped after the test.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from .clock import SandboxClock
-from .handle import Sandbox, start_sandbox
+from sandbox import Sandbox, SandboxClock, start_sandbox
+from tests.clock import NOW
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
     started: list[Sandbox] = []
 
     def make(**options: Any) -> Sandbox:
-        options.setdefault("clock", SandboxClock.frozen_at())
+        options.setdefault("clock", SandboxClock.frozen_at(NOW))
         sandbox = start_sandbox(**options)
         started.append(sandbox)
         return sandbox
@@ -34,5 +34,5 @@ def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
 
 @pytest.fixture
 def sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
-    """The four fake upstreams with the generated scenario, frozen at the test's start."""
+    """The four fake upstreams with the generated scenario, frozen at `NOW`."""
     return make_sandbox()
