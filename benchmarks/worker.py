@@ -22,12 +22,12 @@ def main() -> None:
     started = time.monotonic()
     fetched = written = 0
     if mode == "sync":
-        from oncall_site.sync import run_source
+        from oncall_site.sync import run_job, select
 
-        for source in sources:
-            outcome = run_source(source, manual=True)
+        for declared in (j for source in sources for j in select(source)):
+            outcome = run_job(declared, manual=True)
             if outcome.status != "ok":
-                raise SystemExit(f"{source}: {outcome.message}")
+                raise SystemExit(f"{declared.key}: {outcome.message}")
             fetched += outcome.fetched
             written += outcome.written
     elif mode == "download":

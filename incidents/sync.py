@@ -1,9 +1,10 @@
-"""Store what PagerDuty and Datadog say: idempotent upserts keyed on the upstream id.
+"""Jobs of the incidents app: PagerDuty incidents and Datadog monitors.
 
-The sync owns the upstream fields of an incident (title, PagerDuty status, times,
-priority, urgency, service). What people add here — impacts, timeline, ticket, root
-cause, a corrected severity — is never overwritten: severity is re-derived only when the
-upstream priority or urgency changes.
+PagerDuty owns an incident's title, status, times, priority, urgency and service. What
+people add here — impacts, timeline, ticket, root cause — is never touched, a corrected
+severity stands until PagerDuty's priority or urgency changes, and the finer local states
+(mitigated, canceled) stand until PagerDuty resolves the incident. The rules are declared
+once, in `INCIDENTS`, and applied by the shared upsert.
 """
 
 from __future__ import annotations
@@ -13,16 +14,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from incidents.metrics import severity_from_pagerduty
 from incidents.models import OPEN_STATES, Alert, Incident, Source, State
 from oncall_site.integrations import datadog, pagerduty
 from oncall_site.integrations.errors import BadPayload, UpstreamError
-from oncall_site.sync import SyncContext, batched
+from oncall_site.links import http_url
+from oncall_site.sync import Ownership, SyncContext, job, upsert, vendors
 from rotations.models import Service
 
-BATCH = 500
 # Incidents created just before the last run may show up late; refetch this much.
 OVERLAP = timedelta(hours=1)
 PD_STATE = {
@@ -30,156 +30,55 @@ PD_STATE = {
     "acknowledged": State.ACKNOWLEDGED,
     "resolved": State.RESOLVED,
 }
-UPSTREAM_FIELDS = (
-    "number",
-    "title",
-    "state",
-    "severity",
-    "urgency",
-    "priority",
-    "service_id",
-    "upstream_service_id",
-    "started_at",
-    "acknowledged_at",
-    "resolved_at",
-    "upstream_url",
-    "needs_review",
-    "review_reason",
+NOT_FOUND = "PagerDuty no longer finds this incident (404)"
+
+
+def keep_local_knowledge(row: Incident, fields: dict[str, Any]) -> dict[str, Any]:
+    """What we know better than the incoming record:
+
+    - the first acknowledgement: an earlier one the log gave us stands, as long as it still
+      fits between the (upstream-owned) start and resolution;
+    - mitigated and canceled, states PagerDuty does not have, stand until it resolves.
+    """
+    ack, started, resolved = row.acknowledged_at, fields["started_at"], fields["resolved_at"]
+    incoming_ack = fields["acknowledged_at"]
+    earlier = ack is not None and (incoming_ack is None or ack < incoming_ack)
+    fits = ack is not None and ack >= started and (resolved is None or ack <= resolved)
+    if earlier and fits:
+        fields["acknowledged_at"] = ack
+    if row.state in (State.MITIGATED, State.CANCELED) and fields["state"] != State.RESOLVED:
+        fields["state"] = row.state
+    return fields
+
+
+INCIDENTS: Ownership[Incident] = Ownership(
+    Incident,
+    key=("source", "external_id"),
+    upstream=(
+        "number",
+        "title",
+        "state",
+        "urgency",
+        "priority",
+        "service_id",
+        "upstream_service_id",
+        "started_at",
+        "acknowledged_at",
+        "resolved_at",
+        "upstream_url",
+        "needs_review",
+        "review_reason",
+    ),
+    corrections={"severity": ("priority", "urgency")},
+    links=("upstream_url",),
+    merge=keep_local_knowledge,
 )
 
 
-def sync_pagerduty_incidents(ctx: SyncContext) -> None:
-    """Incidents created since the last run (minus an overlap), their first
-    acknowledgements from the log, and every incident still open here or there."""
-    config: pagerduty.Config = ctx.config
-    since = _timestamp(ctx.cursor.get("incidents_since"))
-    since = since - OVERLAP if since else ctx.now - timedelta(days=settings.SYNC_BACKFILL_DAYS)
-    services = dict(
-        Service.objects.exclude(pagerduty_service_id="").values_list("pagerduty_service_id", "pk")
-    )
-
-    seen_open: set[str] = set()
-    unreadable = Unreadable(ctx)
-    stream = pagerduty.iter_incidents(
-        ctx.client, config, since=since, until=ctx.now, on_unreadable=unreadable
-    )
-    for chunk in batched(stream):
-        ctx.fetched += len(chunk)
-        ctx.written += _upsert_incidents(chunk, services)
-        seen_open.update(i.id for i in chunk if i.status != "resolved")
-    ctx.note(f"{ctx.fetched} incident(s) since {since:%Y-%m-%d %H:%M} UTC")
-
-    # Acknowledgements: `acknowledgements` is empty once resolved; the log keeps them.
-    try:
-        acks = pagerduty.iter_acknowledgements(ctx.client, config, since=since, until=ctx.now)
-        for chunk in batched(acks):
-            ctx.written += _apply_acknowledgements(chunk)
-    except UpstreamError as exc:
-        if exc.status not in (400, 404):
-            raise
-        # An API without the account-wide log: ask each unacknowledged incident instead.
-        ctx.warnings.append(f"account log unavailable ({exc.status}); read per incident")
-        missing = Incident.objects.filter(
-            source=Source.PAGERDUTY, started_at__gte=since, acknowledged_at__isnull=True
-        ).values_list("external_id", flat=True)
-        for external_id in list(missing):
-            try:
-                at = pagerduty.fetch_first_acknowledged_at(ctx.client, config, external_id)
-            except UpstreamError as per_incident:
-                if per_incident.status not in (400, 404):
-                    raise
-                ctx.warnings.append("no log entries served: acknowledgement times unknown")
-                break
-            if at is not None:
-                ack = pagerduty.Acknowledgement(incident_id=external_id, at=at, by=None)
-                ctx.written += _apply_acknowledgements([ack])
-
-    # Incidents opened before the window that are still open upstream.
-    still_open = pagerduty.iter_incidents(
-        ctx.client,
-        config,
-        since=None,
-        statuses=("triggered", "acknowledged"),
-        on_unreadable=unreadable,
-    )
-    for chunk in batched(still_open):
-        ctx.fetched += len(chunk)
-        ctx.written += _upsert_incidents(chunk, services)
-        seen_open.update(i.id for i in chunk)
-
-    # Open here but neither open upstream nor in the window: resolved while we were away.
-    stale = (
-        Incident.objects.filter(
-            source=Source.PAGERDUTY, state__in=OPEN_STATES, started_at__lt=since
-        )
-        .exclude(external_id__in=seen_open)
-        .values_list("external_id", flat=True)
-    )
-    for external_id in list(stale):
-        try:
-            incident = pagerduty.fetch_incident(ctx.client, config, external_id)
-        except BadPayload as exc:
-            ctx.warnings.append(f"incident {external_id} is still unreadable ({exc})")
-            continue
-        ctx.fetched += 1
-        ctx.written += _upsert_incidents([incident], services)
-
-    ctx.cursor["incidents_since"] = ctx.now.isoformat()
-    if unreadable.count:
-        ctx.warnings.append(
-            f"{unreadable.count} incident(s) stored incomplete and flagged for review"
-        )
-
-
-class Unreadable:
-    """Keeps an incident PagerDuty sent without a required field: stored with what is
-    known and flagged for review, never dropped and never stalling the sync."""
-
-    def __init__(self, ctx: SyncContext) -> None:
-        self.ctx = ctx
-        self.count = 0
-
-    def __call__(self, raw: Mapping[str, Any], error: BadPayload) -> None:
-        external_id = str(raw.get("id") or "")[:64]
-        self.count += 1
-        if not external_id:
-            self.ctx.warnings.append(f"an incident without an id was skipped ({error})")
-            return
-        started = _timestamp(raw.get("created_at")) or _timestamp(raw.get("last_status_change_at"))
-        reason = f"PagerDuty sent an incomplete record: {error}"
-        if started is None:
-            reason += "; start time is when it was first seen"
-        title = raw.get("title") or raw.get("summary") or external_id
-        defaults = {
-            "title": str(title)[:300],
-            "state": PD_STATE.get(str(raw.get("status")), State.TRIGGERED),
-            "started_at": started or self.ctx.now,
-            "upstream_url": str(raw.get("html_url") or "")[:500],
-            "needs_review": True,
-            "review_reason": reason[:300],
-        }
-        row, created = Incident.objects.get_or_create(
-            source=Source.PAGERDUTY, external_id=external_id, defaults=defaults
-        )
-        if created:
-            self.ctx.written += 1
-        elif not row.needs_review:
-            row.needs_review, row.review_reason = True, reason[:300]
-            row.save(update_fields=["needs_review", "review_reason"])
-            self.ctx.written += 1
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
-
-
-def _fields_from(incident: pagerduty.PagerDutyIncident, services: dict[str, int]) -> dict[str, Any]:
+def incident_fields(
+    incident: pagerduty.PagerDutyIncident, services: Mapping[str, int]
+) -> dict[str, Any]:
+    """An upstream incident as an Incident row, with what does not add up flagged for review."""
     problems = []
     if incident.service_id and incident.service_id not in services:
         problems.append(
@@ -200,14 +99,16 @@ def _fields_from(incident: pagerduty.PagerDutyIncident, services: dict[str, int]
         problems.append("resolved before it was created; resolution ignored")
         resolved_at = None
     return {
+        "source": Source.PAGERDUTY,
+        "external_id": incident.id,
         "number": incident.number,
-        "title": incident.title[:300],
+        "title": incident.title,
         "state": PD_STATE.get(incident.status, State.TRIGGERED),
         "severity": severity_from_pagerduty(
             incident.priority_name, incident.urgency, settings.PAGERDUTY_PRIORITY_SEVERITIES
         ),
         "urgency": incident.urgency or "",
-        "priority": (incident.priority_name or "")[:16],
+        "priority": incident.priority_name or "",
         "service_id": services.get(incident.service_id or ""),
         "upstream_service_id": incident.service_id or "",
         "started_at": incident.created_at,
@@ -215,52 +116,122 @@ def _fields_from(incident: pagerduty.PagerDutyIncident, services: dict[str, int]
         "resolved_at": resolved_at,
         "upstream_url": incident.html_url,
         "needs_review": bool(problems),
-        "review_reason": "; ".join(problems)[:300],
+        "review_reason": "; ".join(problems),
     }
 
 
-def _upsert_incidents(chunk: list[pagerduty.PagerDutyIncident], services: dict[str, int]) -> int:
-    """Create new incidents, update changed ones; unchanged rows are not written."""
-    ids = [i.id for i in chunk]
-    existing = {
-        row.external_id: row
-        for row in Incident.objects.filter(source=Source.PAGERDUTY, external_id__in=ids)
-    }
-    creates, updates = [], []
-    for upstream in {i.id: i for i in chunk}.values():  # one row per id, the latest wins
-        fields = _fields_from(upstream, services)
-        row = existing.get(upstream.id)
-        if row is None:
-            creates.append(Incident(source=Source.PAGERDUTY, external_id=upstream.id, **fields))
-            continue
-        earlier_ack = row.acknowledged_at and (
-            fields["acknowledged_at"] is None or row.acknowledged_at < fields["acknowledged_at"]
+def store_incidents(
+    incidents: list[pagerduty.PagerDutyIncident], services: Mapping[str, int]
+) -> int:
+    return upsert(INCIDENTS, (incident_fields(i, services) for i in incidents)).total
+
+
+def _mapped_services() -> dict[str, int]:
+    return dict(
+        Service.objects.exclude(pagerduty_service_id="").values_list("pagerduty_service_id", "pk")
+    )
+
+
+@job(vendors.PAGERDUTY, "incidents", label="incidents", minutes=2)
+def pagerduty_incidents(ctx: SyncContext) -> None:
+    """Incidents created since the last run (minus an overlap), their first
+    acknowledgements from the log, and every incident still open here or there."""
+    config: pagerduty.Config = ctx.config
+    since = _timestamp(ctx.cursor.get("incidents_since"))
+    since = since - OVERLAP if since else ctx.now - timedelta(days=settings.SYNC_BACKFILL_DAYS)
+    services = _mapped_services()
+    unreadable = Unreadable(ctx)
+
+    seen_open: set[str] = set()
+    stream = pagerduty.iter_incidents(
+        ctx.client, config, since=since, until=ctx.now, on_unreadable=unreadable
+    )
+    for chunk in ctx.batches(stream):
+        ctx.fetched += len(chunk)
+        ctx.written += store_incidents(chunk, services)
+        seen_open.update(i.id for i in chunk if i.status != "resolved")
+    ctx.note(f"{ctx.fetched} incident(s) since {since:%Y-%m-%d %H:%M} UTC")
+
+    _acknowledgements(ctx, since)
+
+    # Incidents opened before the window that are still open upstream.
+    still_open = pagerduty.iter_incidents(
+        ctx.client,
+        config,
+        since=None,
+        statuses=("triggered", "acknowledged"),
+        on_unreadable=unreadable,
+    )
+    for chunk in ctx.batches(still_open):
+        ctx.fetched += len(chunk)
+        ctx.written += store_incidents(chunk, services)
+        seen_open.update(i.id for i in chunk)
+
+    # Open here but neither open upstream nor in the window: resolved while we were away.
+    stale = (
+        Incident.objects.filter(
+            source=Source.PAGERDUTY, state__in=OPEN_STATES, started_at__lt=since
         )
-        # ...but only while it still fits the (upstream-owned) start and resolution.
-        fits = row.acknowledged_at and row.acknowledged_at >= fields["started_at"]
-        if fits and fields["resolved_at"] and row.acknowledged_at > fields["resolved_at"]:
-            fits = False
-        if earlier_ack and fits:
-            fields["acknowledged_at"] = row.acknowledged_at  # keep the first ack the log gave us
-        if (row.priority, row.urgency) == (fields["priority"], fields["urgency"]):
-            fields["severity"] = row.severity  # a person's correction stands
-        if row.state in (State.MITIGATED, State.CANCELED) and fields["state"] != State.RESOLVED:
-            fields["state"] = row.state  # finer local states PagerDuty doesn't have
-        changed = [name for name, value in fields.items() if getattr(row, name) != value]
-        if changed:
-            for name in changed:
-                setattr(row, name, fields[name])
-            updates.append(row)
-    with transaction.atomic():
-        if creates:
-            Incident.objects.bulk_create(creates, batch_size=BATCH)
-        if updates:
-            Incident.objects.bulk_update(updates, UPSTREAM_FIELDS, batch_size=BATCH)
-    return len(creates) + len(updates)
+        .exclude(external_id__in=seen_open)
+        .exclude(needs_review=True, review_reason__startswith=NOT_FOUND)
+        .values_list("pk", "external_id", "title")
+    )
+    for pk, external_id, title in list(stale):
+        try:
+            incident = pagerduty.fetch_incident(ctx.client, config, external_id)
+        except BadPayload as exc:
+            ctx.flag(f"PagerDuty incident {external_id} is still unreadable ({exc})")
+            continue
+        except UpstreamError as exc:
+            if exc.status != 404:
+                raise
+            # One incident PagerDuty cannot find must not stop every later sync.
+            ctx.written += Incident.objects.filter(pk=pk).update(
+                needs_review=True, review_reason=NOT_FOUND
+            )
+            ctx.flag(
+                f"PagerDuty incident {external_id} (#{pk} “{title}”): not found (404); flagged for review"
+            )
+            continue
+        ctx.fetched += 1
+        ctx.written += store_incidents([incident], services)
+
+    ctx.cursor["incidents_since"] = ctx.now.isoformat()
+    if unreadable.count:
+        ctx.flag(f"{unreadable.count} incident(s) stored incomplete and flagged for review")
 
 
-def _apply_acknowledgements(chunk: list[pagerduty.Acknowledgement]) -> int:
-    first = pagerduty.first_acknowledgements(chunk)
+def _acknowledgements(ctx: SyncContext, since: datetime) -> None:
+    """First acknowledgements: `acknowledgements` is empty once resolved; the log keeps them."""
+    config: pagerduty.Config = ctx.config
+    try:
+        acks = pagerduty.iter_acknowledgements(ctx.client, config, since=since, until=ctx.now)
+        for chunk in ctx.batches(acks):
+            ctx.written += apply_acknowledgements(pagerduty.first_acknowledgements(chunk))
+        return
+    except UpstreamError as exc:
+        if exc.status not in (400, 404):
+            raise
+    # An API without the account-wide log: ask each unacknowledged incident instead.
+    ctx.flag("the account-wide log is unavailable; acknowledgements read per incident")
+    missing = Incident.objects.filter(
+        source=Source.PAGERDUTY, started_at__gte=since, acknowledged_at__isnull=True
+    ).values_list("external_id", flat=True)
+    for external_id in list(missing):
+        try:
+            at = pagerduty.fetch_first_acknowledged_at(ctx.client, config, external_id)
+        except UpstreamError as per_incident:
+            if per_incident.status not in (400, 404):
+                raise
+            ctx.flag("no log entries served: acknowledgement times unknown")
+            return
+        if at is not None:
+            ctx.written += apply_acknowledgements({external_id: at})
+
+
+def apply_acknowledgements(first: Mapping[str, datetime]) -> int:
+    """Set each incident's first acknowledgement, when it is earlier than the one stored and
+    falls between its start and its resolution."""
     rows = Incident.objects.filter(source=Source.PAGERDUTY, external_id__in=list(first))
     updates = []
     for row in rows:
@@ -271,65 +242,101 @@ def _apply_acknowledgements(chunk: list[pagerduty.Acknowledgement]) -> int:
             row.acknowledged_at = at
             updates.append(row)
     if updates:
-        Incident.objects.bulk_update(updates, ["acknowledged_at"], batch_size=BATCH)
+        Incident.objects.bulk_update(updates, ["acknowledged_at"], batch_size=500)
     return len(updates)
 
 
-def sync_datadog_monitors(ctx: SyncContext) -> None:
-    """Monitors matching the query in Alert, Warn or No Data; the rest are marked recovered."""
+class Unreadable:
+    """Keeps an incident PagerDuty sent without a required field: stored with what is
+    known and flagged for review, never dropped and never stalling the sync. A row already
+    stored complete keeps its fields and is only flagged."""
+
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+        self.count = 0
+
+    def __call__(self, raw: Mapping[str, Any], error: BadPayload) -> None:
+        external_id = str(raw.get("id") or "")[:64]
+        self.count += 1
+        if not external_id:
+            self.ctx.flag(f"an incident without an id was skipped ({error})")
+            return
+        started = _timestamp(raw.get("created_at")) or _timestamp(raw.get("last_status_change_at"))
+        reason = f"PagerDuty sent an incomplete record: {error}"
+        if started is None:
+            reason += "; start time is when it was first seen"
+        row, created = Incident.objects.get_or_create(
+            source=Source.PAGERDUTY,
+            external_id=external_id,
+            defaults={
+                "title": str(raw.get("title") or raw.get("summary") or external_id)[:300],
+                "state": PD_STATE.get(str(raw.get("status")), State.TRIGGERED),
+                "started_at": started or self.ctx.now,
+                "upstream_url": http_url(raw.get("html_url")),
+                "needs_review": True,
+                "review_reason": reason[:300],
+            },
+        )
+        if created:
+            self.ctx.written += 1
+        elif not row.needs_review:
+            row.needs_review, row.review_reason = True, reason[:300]
+            row.save(update_fields=["needs_review", "review_reason"])
+            self.ctx.written += 1
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+MONITORS: Ownership[Alert] = Ownership(
+    Alert,
+    key=("monitor_id",),
+    upstream=("name", "status", "tags", "triggered_at", "url", "monitor_type", "active"),
+    links=("url",),
+    stamp="last_seen_at",
+)
+
+
+def monitor_fields(monitor: datadog.Monitor, now: datetime) -> dict[str, Any]:
+    return {
+        "monitor_id": monitor.id,
+        "name": monitor.name,
+        "status": monitor.status,
+        "tags": list(monitor.tags),
+        "triggered_at": monitor.last_triggered_at,
+        "url": monitor.url,
+        "monitor_type": monitor.type or "",
+        "active": True,
+        "first_seen_at": now,  # on create only
+    }
+
+
+@job(vendors.DATADOG, "monitors", label="monitors", minutes=1)
+def datadog_monitors(ctx: SyncContext) -> None:
+    """Monitors matching the query in Alert, Warn or No Data; the rest are marked recovered.
+
+    A monitor can appear on two result pages (its state changed while the pages were
+    read): the upsert stores it once.
+    """
     config: datadog.Config = ctx.config
     seen: set[int] = set()
-    written = 0
-    for chunk in batched(datadog.iter_monitors(ctx.client, config)):
+    for chunk in ctx.batches(datadog.iter_monitors(ctx.client, config)):
         ctx.fetched += len(chunk)
-        existing = {
-            a.monitor_id: a for a in Alert.objects.filter(monitor_id__in=[m.id for m in chunk])
-        }
-        creates, updates = [], []
-        for monitor in chunk:
-            seen.add(monitor.id)
-            fields = {
-                "name": monitor.name[:500],
-                "status": monitor.status,
-                "tags": list(monitor.tags),
-                "triggered_at": monitor.last_triggered_at,
-                "url": monitor.url,
-                "monitor_type": monitor.type or "",
-                "active": True,
-            }
-            row = existing.get(monitor.id)
-            if row is None:
-                creates.append(
-                    Alert(
-                        monitor_id=monitor.id, first_seen_at=ctx.now, last_seen_at=ctx.now, **fields
-                    )
-                )
-            elif any(getattr(row, k) != v for k, v in fields.items()):
-                for k, v in fields.items():
-                    setattr(row, k, v)
-                row.last_seen_at = ctx.now
-                updates.append(row)
-        with transaction.atomic():
-            Alert.objects.bulk_create(creates)
-            Alert.objects.bulk_update(
-                updates,
-                [
-                    "name",
-                    "status",
-                    "tags",
-                    "triggered_at",
-                    "url",
-                    "monitor_type",
-                    "active",
-                    "last_seen_at",
-                ],
-            )
-        written += len(creates) + len(updates)
+        seen.update(m.id for m in chunk)
+        ctx.written += upsert(
+            MONITORS, (monitor_fields(m, ctx.now) for m in chunk), now=ctx.now
+        ).total
     # Only after the whole list arrived: a failure mid-way must not mark alerts recovered.
-    written += (
+    ctx.written += (
         Alert.objects.filter(active=True)
         .exclude(monitor_id__in=seen)
-        .update(active=False, status="OK")
+        .update(active=False, status="OK", last_seen_at=ctx.now)
     )
-    ctx.written += written
     ctx.note(f"{len(seen)} monitor(s) alerting")

@@ -29,7 +29,7 @@ from incidents.forms import (
 )
 from incidents.metrics import update_overdue
 from incidents.models import Alert, Incident, IncidentImpact
-from oncall_site.models import SourceState
+from oncall_site.models import SyncJobState
 from rotations.models import PartnerTeam
 
 PAGE_SIZE = 50
@@ -303,7 +303,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "datadog_configured": bool(
             getattr(settings, "DATADOG_API_KEY", "") and getattr(settings, "DATADOG_APP_KEY", "")
         ),
-        "source_state": SourceState.objects.filter(source="datadog").first(),
+        "source_state": SyncJobState.objects.filter(job="datadog.monitors").first(),
     }
     return render(request, "incidents/alert_list.html", ctx)
 

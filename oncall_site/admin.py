@@ -1,9 +1,13 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django_q.tasks import async_task
 
-from oncall_site.models import SourceState, WorkerHeartbeat
-from oncall_site.sync import SOURCES, run_source
+from oncall_site.freshness import job_freshness
+from oncall_site.models import SyncJobState, WorkerHeartbeat
+from oncall_site.selectors import ensure_job_states
+from oncall_site.sync import get_job
 
 
 @admin.register(WorkerHeartbeat)
@@ -15,52 +19,87 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(SourceState)
-class SourceStateAdmin(admin.ModelAdmin):
+@admin.register(SyncJobState)
+class SyncJobStateAdmin(admin.ModelAdmin):
     list_display = [
-        "source",
-        "configured",
+        "job",
+        "status",
         "last_attempt_at",
         "last_success_at",
         "last_error",
-        "needs_attention",
         "items_fetched",
         "rows_written",
         "duration_seconds",
     ]
-    list_filter = ["needs_attention", "source"]
-    search_fields = ["source", "last_error"]
+    list_filter = ["vendor", "needs_attention"]
+    search_fields = ["job", "last_error", "last_warnings"]
     readonly_fields = [
-        "source",
+        "job",
+        "vendor",
         "last_attempt_at",
         "last_success_at",
         "last_error",
         "last_error_kind",
         "last_error_at",
+        "last_warnings",
         "consecutive_failures",
         "items_fetched",
         "rows_written",
         "duration_seconds",
         "cursor",
+        "config_fingerprint",
+        "running_since",
+        "lease_until",
     ]
-    fields = [*readonly_fields[:1], "needs_attention", *readonly_fields[1:]]
+    fields = [*readonly_fields[:2], "needs_attention", *readonly_fields[2:]]
     actions = ["sync_now", "reset_cursor"]
 
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.display(boolean=True, description="configured")
-    def configured(self, obj: SourceState) -> bool:
-        return SOURCES[obj.source].load_config() is not None
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        ensure_job_states()  # jobs that never ran are listed too
+        return super().changelist_view(request, extra_context)
 
-    @admin.action(description="Sync the selected sources now")
-    def sync_now(self, request: HttpRequest, queryset: QuerySet[SourceState]) -> None:
+    @admin.display(description="status")
+    def status(self, obj: SyncJobState) -> str:
+        try:
+            declared = get_job(obj.job)
+        except KeyError:
+            return "no longer registered"
+        fresh = job_freshness(
+            configured=declared.vendor.load_config() is not None,
+            interval_minutes=declared.interval_minutes,
+            state=obj,
+            now=timezone.now(),
+        )
+        label = fresh.status.replace("_", " ")
+        return f"{label} (running)" if fresh.running else label
+
+    @admin.action(description="Sync the selected jobs now (queued for the worker)")
+    def sync_now(self, request: HttpRequest, queryset: QuerySet[SyncJobState]) -> None:
+        queued = []
         for state in queryset:
-            outcome = run_source(state.source, manual=True)
-            level = messages.SUCCESS if outcome.ok else messages.ERROR
-            self.message_user(request, f"{SOURCES[state.source].label}: {outcome.message}", level)
+            try:
+                get_job(state.job)
+            except KeyError:
+                self.message_user(
+                    request, f"{state.job} is no longer registered.", messages.WARNING
+                )
+                continue
+            async_task(
+                "oncall_site.tasks.sync_job", state.job, True, task_name=f"sync now {state.job}"
+            )
+            queued.append(state.job)
+        if queued:
+            self.message_user(
+                request,
+                f"Queued {', '.join(queued)}. The worker runs them in a few seconds; reload this "
+                "page to see how they went.",
+                messages.SUCCESS,
+            )
 
     @admin.action(description="Forget the incremental cursor (next sync refetches the backfill)")
-    def reset_cursor(self, request: HttpRequest, queryset: QuerySet[SourceState]) -> None:
+    def reset_cursor(self, request: HttpRequest, queryset: QuerySet[SyncJobState]) -> None:
         count = queryset.update(cursor={})
         self.message_user(request, f"Reset {count} cursor(s); no stored rows were touched.")

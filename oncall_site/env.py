@@ -100,3 +100,18 @@ def envmapping(
             )
         out[key.strip()] = value.strip()
     return out
+
+
+def envintervals(
+    prefix: str = "SYNC_", suffix: str = "_MINUTES", environ: Mapping[str, str] = os.environ
+) -> dict[str, int]:
+    """Every `SYNC_<NAME>_MINUTES` set, as {"<name>": minutes}: `SYNC_GITHUB_MINUTES=10`
+    gives {"github": 10}, `SYNC_GITHUB_SECREL_RUNS_MINUTES=2` {"github_secrel_runs": 2}.
+    Read by pattern, so a new sync job needs no new setting."""
+    out: dict[str, int] = {}
+    for name in environ:
+        if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix + suffix):
+            key = name[len(prefix) : -len(suffix)].lower()
+            if environ[name].strip():
+                out[key] = envint(name, 1, minimum=1, environ=environ)
+    return out

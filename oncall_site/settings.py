@@ -13,7 +13,17 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from oncall_site.env import envbool, envfloat, envint, envlist, envmapping, envrepo, envstr, envurl
+from oncall_site.env import (
+    envbool,
+    envfloat,
+    envint,
+    envintervals,
+    envlist,
+    envmapping,
+    envrepo,
+    envstr,
+    envurl,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -210,12 +220,9 @@ UPSTREAM_MAX_RETRIES = envint("UPSTREAM_MAX_RETRIES", 3, minimum=0)
 # GitHub asks integrations to space requests out; the sandbox needs no spacing.
 GITHUB_SECONDS_BETWEEN_REQUESTS = envfloat("GITHUB_SECONDS_BETWEEN_REQUESTS", 0.25)
 
-# How often the worker polls each source (minutes), and how far back a first sync reaches.
-SYNC_INTERVAL_MINUTES = {
-    "pagerduty": envint("SYNC_PAGERDUTY_MINUTES", 2, minimum=1),
-    "datadog": envint("SYNC_DATADOG_MINUTES", 1, minimum=1),
-    "github": envint("SYNC_GITHUB_MINUTES", 5, minimum=1),
-}
+# Poll intervals that override the jobs' own defaults (minutes): SYNC_<VENDOR>_MINUTES for
+# all of a vendor's jobs, SYNC_<VENDOR>_<JOB>_MINUTES for one. How far back a first sync reaches.
+SYNC_INTERVAL_MINUTES = envintervals()
 SYNC_BACKFILL_DAYS = envint("SYNC_BACKFILL_DAYS", 180, minimum=1)
 
 # A worker heartbeat older than this makes /healthz report the worker as down.

@@ -11,9 +11,14 @@ def heartbeat() -> str:
     return f"beat at {row.beat_at.isoformat()}"
 
 
-def sync_source(source: str) -> str:
-    """Scheduled per source: one sync run; failures are recorded on the source's state."""
-    from oncall_site.sync import run_source
+def sync_job(key: str, manual: bool = False) -> str:
+    """Scheduled per job (and queued by "sync now"): one run; the outcome is recorded on
+    the job's state. A job no longer registered (removed in a deploy) is a no-op."""
+    from oncall_site.sync import get_job, run_job
 
-    outcome = run_source(source)
+    try:
+        declared = get_job(key)
+    except KeyError:
+        return f"skipped: no sync job {key!r} is registered (run setup_schedules)"
+    outcome = run_job(declared, manual=manual)
     return f"{outcome.status}: {outcome.message}"

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from oncall_site.models import WorkerHeartbeat
-from oncall_site.sync import source_states
+from oncall_site.selectors import sync_freshness
 from rotations import selectors as rotation_selectors
 from security import selectors as security_selectors
 
@@ -20,7 +20,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     pr_count, prs = security_selectors.open_dependabot_prs()
     ctx = {
         "overview": rotation_selectors.on_call_overview(now=now, user=request.user),
-        "sources": source_states(),
+        "sources": sync_freshness(now=now),
         "secrel": security_selectors.secrel_status(),
         "dependabot_count": pr_count,
         "dependabot_prs": prs,

@@ -1,32 +1,25 @@
 """Reads for the dashboard: SecRel status on the main branch, open Dependabot PRs."""
 
-from dataclasses import dataclass
-
 from django.conf import settings
 
 from security.models import DependabotPR, SecrelRun
+from security.secrel import DECISIVE, PASSED, SecrelStatus
+from security.secrel import secrel_status as status_of
 
 
-@dataclass(frozen=True)
-class SecrelStatus:
-    latest: SecrelRun | None  # latest completed run on the branch
-    failing_since: SecrelRun | None  # first failed run of the current red streak
-
-
-def secrel_status(*, branch: str | None = None) -> SecrelStatus:
-    """The latest completed run on SECREL_BRANCH decides: red until a success."""
+def secrel_status(*, branch: str | None = None) -> SecrelStatus[SecrelRun]:
+    """The rule of `security.secrel` over the stored runs: only the runs since the last
+    success on the branch are read (two queries), whatever the history's length."""
     branch = branch or settings.SECREL_BRANCH
-    completed = SecrelRun.objects.filter(branch=branch, status="completed").order_by("-created_at")
-    latest = completed.first()
-    if latest is None or latest.conclusion == "success":
-        return SecrelStatus(latest=latest, failing_since=None)
-    last_success = (
-        completed.filter(conclusion="success").values_list("created_at", flat=True).first()
+    decisive = SecrelRun.objects.filter(branch=branch, status="completed", conclusion__in=DECISIVE)
+    last_pass = (
+        decisive.filter(conclusion__in=PASSED)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
     )
-    streak = completed.exclude(conclusion__in=["success", "cancelled", "skipped"])
-    if last_success is not None:
-        streak = streak.filter(created_at__gt=last_success)
-    return SecrelStatus(latest=latest, failing_since=streak.order_by("created_at").first())
+    runs = decisive if last_pass is None else decisive.filter(created_at__gte=last_pass)
+    return status_of(runs, branch=branch)
 
 
 def open_dependabot_prs(limit: int = 5) -> tuple[int, list[DependabotPR]]:

@@ -1,61 +1,149 @@
-"""Store what GitHub says about SecRel runs and Dependabot PRs: idempotent upserts."""
+"""GitHub jobs of the security app: SecRel workflow runs and open Dependabot PRs.
+
+Each job reads through `oncall_site.integrations.github` and stores through the one upsert;
+the storing halves (`store_runs`, `store_prs`, `prs_to_close`) take plain dataclasses, so
+the rules are tested on hand-made items without an upstream.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from oncall_site.integrations import github
 from oncall_site.integrations.errors import UpstreamError
-from oncall_site.sync import SyncContext, batched
+from oncall_site.sync import Ownership, SyncContext, clean, job, upsert, vendors
 from security.models import DependabotPR, SecrelRun
+from security.secrel import FAILED
 
-FAILED = {"failure", "timed_out", "startup_failure"}
 # Runs can stay in progress for a while; refetch those created this long before the last run.
 OVERLAP = timedelta(days=1)
-PR_FIELDS = (
-    "title",
-    "head_sha",
-    "head_ref",
-    "base_ref",
-    "opened_at",
-    "html_url",
-    "ci_status",
-    "draft",
-    "mergeable",
-    "open",
+
+RUNS: Ownership[SecrelRun] = Ownership(
+    SecrelRun,
+    key=("run_id",),
+    upstream=(
+        "run_number",
+        "run_attempt",
+        "event",
+        "branch",
+        "status",
+        "conclusion",
+        "head_sha",
+        "created_at",
+        "updated_at",
+        "html_url",
+        "failed_job",
+        "failed_step",
+        "images_published",
+    ),
+    links=("html_url",),
 )
-RUN_FIELDS = (
-    "run_number",
-    "run_attempt",
-    "event",
-    "branch",
-    "status",
-    "conclusion",
-    "head_sha",
-    "created_at",
-    "updated_at",
-    "html_url",
+# What a listing says about a run; the failed job and step come from its jobs, fetched once.
+RUN_LISTING = RUNS.upstream[:10]
+
+
+def _keep_mergeable(row: DependabotPR, fields: dict[str, Any]) -> dict[str, Any]:
+    """`mergeable` None means "not asked again this time": the stored answer stands while
+    the head commit is the same."""
+    if fields.get("mergeable") is None and row.head_sha == fields.get("head_sha"):
+        fields["mergeable"] = row.mergeable
+    return fields
+
+
+PRS: Ownership[DependabotPR] = Ownership(
+    DependabotPR,
+    key=("number",),
+    upstream=(
+        "title",
+        "head_sha",
+        "head_ref",
+        "base_ref",
+        "opened_at",
+        "html_url",
+        "ci_status",
+        "draft",
+        "mergeable",
+        "open",
+    ),
+    links=("html_url",),
+    stamp="last_seen_at",
+    merge=_keep_mergeable,
 )
 
 
 def images_published(jobs: tuple[github.WorkflowJob, ...]) -> bool | None:
     """Did the run's publishing job succeed? None when the run has no such job."""
-    publish = [job for job in jobs if "publish" in job.name.lower()]
+    publish = [j for j in jobs if "publish" in j.name.lower()]
     if not publish:
         return None
-    return all(job.conclusion == "success" for job in publish)
+    return all(j.conclusion == "success" for j in publish)
 
 
-def sync_secrel_runs(ctx: SyncContext) -> None:
+def run_fields(run: github.WorkflowRun) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "run_number": run.run_number,
+        "run_attempt": run.run_attempt,
+        "event": run.event,
+        "branch": run.branch or "",
+        "status": run.status,
+        "conclusion": run.conclusion or "",
+        "head_sha": run.head_sha,
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+        "html_url": run.html_url,
+    }
+
+
+def store_runs(
+    ctx: SyncContext,
+    runs: list[github.WorkflowRun],
+    jobs_of: Callable[[int], tuple[github.WorkflowJob, ...]],
+) -> int:
+    """Store runs; a failed run's failed job and step (and whether images were published)
+    are read from its jobs, once: only when the run is new or its listing changed."""
+    stored = {
+        row["run_id"]: row
+        for row in SecrelRun.objects.filter(run_id__in=[r.id for r in runs]).values(
+            "run_id", *RUN_LISTING
+        )
+    }
+    items = []
+    for run in runs:
+        fields = clean(RUNS, run_fields(run))
+        known = stored.get(run.id)
+        if known is not None and all(known[k] == fields[k] for k in RUN_LISTING):
+            continue
+        if run.conclusion in FAILED:
+            try:
+                jobs = jobs_of(run.id)
+            except UpstreamError as exc:
+                if exc.status != 404:
+                    raise
+                ctx.flag(f"SecRel run #{run.run_number}: GitHub has no jobs for it (404)")
+                jobs = ()
+            failed_job, failed_step = github.failed_job_and_step(jobs)
+            fields.update(
+                failed_job=failed_job or "",
+                failed_step=failed_step or "",
+                images_published=images_published(jobs),
+            )
+        elif run.status == "completed" and run.conclusion == "success":
+            fields.update(failed_job="", failed_step="")
+        items.append(fields)
+    return upsert(RUNS, items).total
+
+
+@job(vendors.GITHUB, "secrel_runs", label="SecRel runs", minutes=5)
+def secrel_runs(ctx: SyncContext) -> None:
     """Runs of SECREL_WORKFLOW created since the last run (minus a day), on every branch.
 
-    The jobs of a failed run (to name the failed job and step) are fetched once, when the
-    run is new or has changed, not on every poll.
+    No `created` filter: GitHub caps filtered run listings at 1,000 results. The list is
+    newest first, so reading stops at the first page that reaches past `since`.
     """
     config: github.Config = ctx.config
     cursor = ctx.cursor.get("secrel_since")
@@ -68,17 +156,17 @@ def sync_secrel_runs(ctx: SyncContext) -> None:
     if unfinished is not None and unfinished.created_at < since:
         since = unfinished.created_at
     newest: datetime | None = None
-    # No `created` filter: GitHub caps filtered run listings at 1,000 results. The list is
-    # newest first, so reading stops at the first page that reaches past `since`.
     stream = _named_404(
         github.iter_workflow_runs(ctx.client, config, with_failures=False),
         f"GitHub has no workflow {config.workflow} in {config.repository} (404); "
         "check SECREL_WORKFLOW, GITHUB_REPOSITORY and the token's access",
     )
-    for chunk in batched(stream, 100):
+    for chunk in ctx.batches(stream, 100):
         recent = [run for run in chunk if run.created_at >= since]
         ctx.fetched += len(recent)
-        ctx.written += _upsert_runs(ctx, recent)
+        ctx.written += store_runs(
+            ctx, recent, lambda run_id: github.fetch_run_jobs(ctx.client, config, run_id)
+        )
         if recent:
             top = max(run.created_at for run in recent)
             newest = top if newest is None or top > newest else newest
@@ -97,97 +185,61 @@ def _named_404(stream: Iterator[Any], message: str) -> Iterator[Any]:
         raise type(exc)(exc.source, message, status=404) from exc
 
 
-def _upsert_runs(ctx: SyncContext, chunk: list[github.WorkflowRun]) -> int:
-    existing = {r.run_id: r for r in SecrelRun.objects.filter(run_id__in=[r.id for r in chunk])}
-    creates, updates = [], []
-    for run in chunk:
-        fields: dict[str, Any] = {
-            "run_number": run.run_number,
-            "run_attempt": run.run_attempt,
-            "event": run.event,
-            "branch": run.branch or "",
-            "status": run.status,
-            "conclusion": run.conclusion or "",
-            "head_sha": run.head_sha,
-            "created_at": run.created_at,
-            "updated_at": run.updated_at,
-            "html_url": run.html_url,
-        }
-        row = existing.get(run.id)
-        if row is not None and all(getattr(row, k) == v for k, v in fields.items()):
-            continue
-        if run.conclusion in FAILED:
-            jobs = github.fetch_run_jobs(ctx.client, ctx.config, run.id)
-            failed_job, failed_step = github.failed_job_and_step(jobs)
-            fields.update(
-                failed_job=(failed_job or "")[:255],
-                failed_step=(failed_step or "")[:255],
-                images_published=images_published(jobs),
-            )
-        elif run.status == "completed" and run.conclusion == "success":
-            fields.update(failed_job="", failed_step="")
-        if row is None:
-            creates.append(SecrelRun(run_id=run.id, **fields))
-        else:
-            for k, v in fields.items():
-                setattr(row, k, v)
-            updates.append(row)
-    with transaction.atomic():
-        SecrelRun.objects.bulk_create(creates)
-        SecrelRun.objects.bulk_update(
-            updates, [*RUN_FIELDS, "failed_job", "failed_step", "images_published"]
-        )
-    return len(creates) + len(updates)
+def pr_fields(pr: github.DependabotPR) -> dict[str, Any]:
+    return {
+        "number": pr.number,
+        "title": pr.title,
+        "head_sha": pr.head_sha,
+        "head_ref": pr.head_ref,
+        "base_ref": pr.base_ref,
+        "opened_at": pr.created_at,
+        "html_url": pr.html_url,
+        "ci_status": pr.ci_status,
+        "draft": pr.draft,
+        "mergeable": pr.mergeable,
+        "open": True,
+    }
 
 
-def sync_dependabot_prs(ctx: SyncContext) -> None:
+def prs_to_close(
+    stored_open: Iterable[int], listed: Iterable[int], is_open: Callable[[int], bool | None]
+) -> tuple[list[int], list[int]]:
+    """Which PRs stored as open to close: those missing from the open list that GitHub
+    confirms are closed. Returns (to close, unknown: GitHub no longer finds them).
+
+    A PR missing from the list is not closed on that alone: a short or empty page must not
+    close PRs that are still open.
+    """
+    missing = sorted(set(stored_open) - set(listed))
+    answers = {number: is_open(number) for number in missing}
+    return (
+        [n for n, answer in answers.items() if answer is False],
+        [n for n, answer in answers.items() if answer is None],
+    )
+
+
+@job(vendors.GITHUB, "dependabot_prs", label="Dependabot PRs", minutes=5)
+def dependabot_prs(ctx: SyncContext) -> None:
     """Open Dependabot PRs to SECREL_BRANCH; those no longer listed are marked closed."""
     config: github.Config = ctx.config
-    stored = {pr.number: pr for pr in DependabotPR.objects.filter(open=True)}
-    settled = {n: (pr.head_sha, pr.ci_status) for n, pr in stored.items()}
-    # The open list is small (Dependabot caps open PRs per ecosystem): read it whole, then
-    # look up the rows it names that are not stored as open (new, or reopened) in one query.
+    settled = {
+        number: (sha, ci)
+        for number, sha, ci in DependabotPR.objects.filter(open=True).values_list(
+            "number", "head_sha", "ci_status"
+        )
+    }
+    # The open list is small (Dependabot caps open PRs per ecosystem): read it whole.
     listed = list(github.iter_dependabot_prs(ctx.client, config, settled=settled))
     ctx.fetched += len(listed)
-    seen = {pr.number for pr in listed}
-    stored.update(
-        DependabotPR.objects.filter(number__in=seen - stored.keys()).in_bulk(field_name="number")
+    ctx.written += upsert(PRS, (pr_fields(pr) for pr in listed), now=ctx.now).total
+    close, unknown = prs_to_close(
+        settled,
+        (pr.number for pr in listed),
+        lambda number: github.fetch_pull_is_open(ctx.client, config, number),
     )
-    creates, updates = [], []
-    for pr in listed:
-        row = stored.get(pr.number)
-        mergeable = pr.mergeable
-        if mergeable is None and row is not None and row.head_sha == pr.head_sha:
-            mergeable = row.mergeable  # not asked again this time
-        fields = {
-            "title": pr.title[:500],
-            "head_sha": pr.head_sha,
-            "head_ref": pr.head_ref[:255],
-            "base_ref": pr.base_ref[:255],
-            "opened_at": pr.created_at,
-            "html_url": pr.html_url,
-            "ci_status": pr.ci_status,
-            "draft": pr.draft,
-            "mergeable": mergeable,
-            "open": True,
-        }
-        if row is None:
-            creates.append(DependabotPR(number=pr.number, last_seen_at=ctx.now, **fields))
-        elif any(getattr(row, k) != v for k, v in fields.items()):
-            for k, v in fields.items():
-                setattr(row, k, v)
-            row.last_seen_at = ctx.now
-            updates.append(row)
-    with transaction.atomic():
-        DependabotPR.objects.bulk_create(creates)
-        DependabotPR.objects.bulk_update(updates, [*PR_FIELDS, "last_seen_at"])
-    # Gone from the open list: close only what GitHub confirms is closed (one request each).
-    missing = DependabotPR.objects.filter(open=True).exclude(number__in=seen)
-    closed = [
-        pr.number
-        for pr in missing
-        if github.fetch_pull_is_open(ctx.client, config, pr.number) is False
-    ]
-    if closed:
-        DependabotPR.objects.filter(number__in=closed).update(open=False, last_seen_at=ctx.now)
-    ctx.written += len(creates) + len(updates) + len(closed)
+    if close:
+        ctx.written += DependabotPR.objects.filter(number__in=close).update(
+            open=False, last_seen_at=ctx.now
+        )
+    for number in unknown:
+        ctx.flag(f"Dependabot PR #{number}: GitHub no longer finds it (404); left as it was")

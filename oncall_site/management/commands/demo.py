@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from dotenv import dotenv_values
 
+from oncall_site.sync import jobs
 from rotations.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERNAME
 
 CREDENTIALS = ("GITHUB_TOKEN", "PAGERDUTY_API_TOKEN", "DATADOG_API_KEY")
@@ -54,8 +55,8 @@ class Command(BaseCommand):
         from django_q.tasks import async_task
 
         async_task("oncall_site.tasks.heartbeat")
-        for source in ("pagerduty", "datadog", "github"):
-            async_task("oncall_site.tasks.sync_source", source)
+        for declared in jobs():
+            async_task("oncall_site.tasks.sync_job", declared.key)
         url = f"http://127.0.0.1:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nOn-call dashboard: {url}"))
         self.stdout.write(

@@ -1,11 +1,18 @@
-"""Create or update every periodic task, idempotently (run at deploy and by `make demo`)."""
+"""Create or update every periodic task, idempotently (run at deploy and by `make demo`).
+
+The sync schedules come from the job registry (`<app>/sync.py`): one schedule per job,
+named `sync-<vendor>.<job>`. Schedules of jobs that no longer exist are removed.
+"""
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_q.models import Schedule
+
+from oncall_site.sync import jobs
+
+SYNC_PREFIX = "sync-"
 
 
 @dataclass(frozen=True)
@@ -17,15 +24,15 @@ class Periodic:
 
 
 def periodic_tasks() -> list[Periodic]:
-    every = settings.SYNC_INTERVAL_MINUTES
     return [
         Periodic("worker-heartbeat", "oncall_site.tasks.heartbeat", 1),
         Periodic("generate-sprints", "rotations.tasks.generate_sprints", 24 * 60),
-        Periodic(
-            "sync-pagerduty", "oncall_site.tasks.sync_source", every["pagerduty"], ("pagerduty",)
+        *(
+            Periodic(
+                SYNC_PREFIX + j.key, "oncall_site.tasks.sync_job", j.interval_minutes, (j.key,)
+            )
+            for j in jobs()
         ),
-        Periodic("sync-datadog", "oncall_site.tasks.sync_source", every["datadog"], ("datadog",)),
-        Periodic("sync-github", "oncall_site.tasks.sync_source", every["github"], ("github",)),
     ]
 
 
@@ -51,4 +58,9 @@ class Command(BaseCommand):
                 schedule.save(update_fields=["next_run"])
             verb = "created" if created else "updated"
             self.stdout.write(f"{verb} schedule {task.name}: {task.func} every {task.minutes} min")
+        names = {t.name for t in wanted}
+        gone = Schedule.objects.filter(name__startswith=SYNC_PREFIX).exclude(name__in=names)
+        for name in gone.values_list("name", flat=True):
+            self.stdout.write(f"removed schedule {name}: no such sync job any more")
+        gone.delete()
         self.stdout.write(self.style.SUCCESS(f"{len(wanted)} schedules in place."))

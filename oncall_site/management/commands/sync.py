@@ -1,34 +1,52 @@
-"""`manage.py sync [--source github|pagerduty|datadog]`: poll upstreams once, in the foreground."""
+"""`manage.py sync [--source VENDOR[.JOB]]`: run sync jobs once, in the foreground."""
+
+import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
-from oncall_site.sync import SOURCES, run_source
+from oncall_site.sync import run_job, select
+
+log = logging.getLogger("oncall_site.sync")
 
 
 class Command(BaseCommand):
-    help = "Run every configured source once (or one with --source), printing progress."
+    help = (
+        "Run every sync job once (or a vendor's, --source github, or one, "
+        "--source github.secrel_runs), printing progress. Exits non-zero if one failed."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--source", choices=sorted(SOURCES), help="Only this source.")
+        parser.add_argument(
+            "--source", help="A vendor (github, pagerduty, datadog) or one job (vendor.job)."
+        )
 
     def handle(self, *args, source: str | None, **options) -> None:
-        names = [source] if source else list(SOURCES)
+        try:
+            chosen = select(source)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         failed = []
-        for name in names:
-            label = SOURCES[name].label
-            self.stdout.write(f"{label}: syncing…")
-            outcome = run_source(
-                name,
-                manual=True,
-                progress=lambda m, label=label: self.stdout.write(f"  {label}: {m}"),
-            )
+        for declared in chosen:
+            title = declared.title
+            self.stdout.write(f"{title}: syncing…")
+            try:
+                outcome = run_job(
+                    declared,
+                    manual=True,
+                    progress=lambda m, t=title: self.stdout.write(f"  {t}: {m}"),
+                )
+            except Exception as exc:  # a bug: say so, keep going with the other jobs
+                log.exception("sync of %s crashed", declared.key)
+                self.stdout.write(self.style.ERROR(f"{title}: internal error: {exc}"))
+                failed.append(declared.key)
+                continue
             if outcome.status == "ok":
-                self.stdout.write(self.style.SUCCESS(f"{label}: {outcome.message}"))
-            elif outcome.status == "not_configured":
-                self.stdout.write(self.style.WARNING(f"{label}: not configured (skipped)"))
+                self.stdout.write(self.style.SUCCESS(f"{title}: {outcome.message}"))
+            elif outcome.status in {"not_configured", "busy"}:
+                self.stdout.write(self.style.WARNING(f"{title}: {outcome.message}"))
             else:
-                self.stdout.write(self.style.ERROR(f"{label}: {outcome.message}"))
-                failed.append(label)
+                self.stdout.write(self.style.ERROR(f"{title}: {outcome.message}"))
+                failed.append(declared.key)
         if failed:
             raise CommandError(
                 f"sync failed for {', '.join(failed)}; rows already stored are kept."

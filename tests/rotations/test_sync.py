@@ -1,16 +1,17 @@
-"""Who PagerDuty pages, compared with the rotation on the dashboard."""
+"""Who PagerDuty pages, synced and compared with the rotation on the dashboard."""
 
 import pytest
 from django.urls import reverse
 
-from oncall_site.sync import run_source
+from oncall_site.sync import run_job
 from rotations.models import Engineer, PagerDutyOnCall, Sprint, team_today
 
 pytestmark = pytest.mark.django_db
+JOB = "pagerduty.oncalls"
 
 
 def test_it_stores_levels_one_and_two_and_flags_a_mismatch(upstreams, demo_team, client, member):
-    assert run_source("pagerduty").status == "ok"
+    assert run_job(JOB).status == "ok"
     levels = set(PagerDutyOnCall.objects.values_list("escalation_level", flat=True))
     assert levels == {1, 2}
     level1 = PagerDutyOnCall.objects.filter(escalation_level=1).first()
@@ -34,12 +35,12 @@ def test_it_stores_levels_one_and_two_and_flags_a_mismatch(upstreams, demo_team,
     assert "mismatch" in body and f"the rotation's secondary is {other.name}" in body
 
     # A repeat sync with nothing new writes nothing.
-    assert run_source("pagerduty").written == 0
+    assert run_job(JOB).written == 0
 
 
 def test_it_shows_nothing_without_schedules(upstreams, demo_team, client, member, settings):
     settings.PAGERDUTY_SCHEDULE_IDS = []
-    run_source("pagerduty")
+    run_job(JOB)
     assert not PagerDutyOnCall.objects.exists()
     client.force_login(member)
     assert "PagerDuty level" not in client.get(reverse("dashboard")).content.decode()
