@@ -1,0 +1,125 @@
+"""The freshness rule of a sync job's data, on hand-made states; and the panel's query count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from oncall_site.freshness import job_freshness, worst
+from oncall_site.models import SyncJobState
+from oncall_site.selectors import sync_freshness
+from tests.clock import NOW
+
+
+@dataclass
+class State:
+    last_attempt_at: datetime | None = NOW - timedelta(minutes=1)
+    last_success_at: datetime | None = NOW - timedelta(minutes=1)
+    last_error: str = ""
+    needs_attention: bool = False
+    run_token: str = ""
+    lease_until: datetime | None = None
+
+
+def fresh(state: State | None, *, configured: bool = True, minutes: int = 2):
+    return job_freshness(configured=configured, interval_minutes=minutes, state=state, now=NOW)
+
+
+def test_a_vendor_without_credentials_is_not_configured_not_an_error():
+    f = fresh(State(last_error="boom"), configured=False)
+    assert f.status == "not_configured" and not f.stale
+
+
+def test_a_job_never_attempted_is_waiting_with_no_data():
+    assert fresh(None).status == "waiting" and fresh(State(last_attempt_at=None)).stale
+    assert fresh(None).data_as_of is None
+
+
+def test_a_recent_success_is_ok_and_dates_its_data():
+    f = fresh(State())
+    assert (f.status, f.data_as_of, f.stale) == ("ok", NOW - timedelta(minutes=1), False)
+
+
+def test_a_failed_run_is_failing_and_its_data_is_from_the_last_success():
+    f = fresh(
+        State(
+            last_error="Datadog is having trouble (HTTP 500)",
+            last_success_at=NOW - timedelta(hours=2),
+        )
+    )
+    assert f.status == "failing" and f.stale and f.data_as_of == NOW - timedelta(hours=2)
+    assert f.error == "Datadog is having trouble (HTTP 500)"
+
+
+def test_a_rejected_token_needs_attention_before_anything_else():
+    f = fresh(
+        State(last_error="rejected", needs_attention=True, last_attempt_at=NOW - timedelta(days=1))
+    )
+    assert f.status == "needs_attention"
+
+
+@pytest.mark.parametrize(
+    ("minutes", "ago", "status"),
+    [
+        (1, timedelta(minutes=5), "ok"),  # five minutes at the least
+        (1, timedelta(minutes=5, seconds=1), "late"),
+        (2, timedelta(minutes=6), "ok"),
+        (5, timedelta(minutes=15), "ok"),  # three intervals
+        (5, timedelta(minutes=15, seconds=1), "late"),
+    ],
+)
+def test_a_job_not_attempted_for_three_intervals_is_late(minutes, ago, status):
+    assert fresh(State(last_attempt_at=NOW - ago), minutes=minutes).status == status
+
+
+def test_a_job_running_now_is_not_late_and_says_so():
+    long_run = State(
+        last_attempt_at=NOW - timedelta(minutes=30),
+        run_token="t",
+        lease_until=NOW + timedelta(minutes=1),
+    )
+    f = fresh(long_run)
+    assert f.running and f.status == "ok"
+    expired = State(run_token="t", lease_until=NOW - timedelta(seconds=1))
+    assert not fresh(expired).running
+
+
+def test_a_vendor_shows_the_worst_of_its_jobs():
+    assert worst(["ok", "late", "failing"]) == "failing"
+    assert worst(["ok", "needs_attention"]) == "needs_attention"
+    assert worst(["ok"]) == "ok" and worst([]) == "not_configured"
+
+
+@pytest.mark.django_db
+def test_the_panel_reads_every_jobs_state_in_one_query(upstreams, django_assert_num_queries):
+    for job in ("pagerduty.incidents", "github.secrel_runs", "datadog.monitors"):
+        SyncJobState.objects.create(job=job, vendor=job.split(".")[0], last_attempt_at=NOW)
+    with django_assert_num_queries(1):
+        vendors = sync_freshness(now=NOW)
+    assert [v.key for v in vendors] == ["pagerduty", "datadog", "github"]
+    assert all(v.configured for v in vendors)
+
+
+@pytest.mark.django_db
+def test_sync_now_in_the_admin_queues_the_job_for_the_worker(admin_client, settings):
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
+    state = SyncJobState.objects.create(job="github.secrel_runs", vendor="github")
+    response = admin_client.post(
+        reverse("admin:oncall_site_syncjobstate_changelist"),
+        {"action": "sync_now", "_selected_action": [state.pk]},
+        follow=True,
+    )
+    assert "Queued github.secrel_runs" in response.text
+    task = SignedPackage.loads(OrmQ.objects.get().payload)
+    assert (task["func"], task["args"]) == (
+        "oncall_site.tasks.sync_job",
+        ("github.secrel_runs", True),
+    )
+    state.refresh_from_db()
+    assert state.last_attempt_at is None  # nothing ran inside the request
