@@ -208,7 +208,9 @@ class GitHub(Vendor):
             return ref
         if ref in {ds.facts.default_branch, f"refs/heads/{ds.facts.default_branch}"}:
             return self._develop_sha(ds, now)
-        for pr in ds.pulls.upto(now):
+        # Newest first: PRs can share a head branch (Dependabot reuses the branch name for a
+        # later bump), and the branch points at its latest PR's head.
+        for pr in reversed(ds.pulls.upto(now)):
             if ref in {pr.head_ref, f"refs/heads/{pr.head_ref}"}:
                 return pull_sha(pr)
         return None

@@ -9,7 +9,7 @@ from typing import Any
 import requests
 from sandbox_helpers import NOW, REPO, dd_headers, edge_world, gh_headers, pd_headers
 
-from sandbox import Sandbox, SandboxClock
+from sandbox import CheckRun, PullRequest, Sandbox, SandboxClock
 from sandbox.dataset import pull_sha, run_sha
 
 
@@ -398,3 +398,55 @@ def test_it_knows_shas_of_runs_and_pulls(sandbox: Sandbox) -> None:
         timeout=5,
     ).json()
     assert all(c["head_sha"] == pull_sha(pr) for c in by_branch["check_runs"])
+
+
+def test_it_resolves_a_branch_to_its_newest_pull_request(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    """Dependabot reuses a branch name: the branch is the head of the newest PR on it."""
+    sandbox = make_sandbox(clock=SandboxClock.frozen_at(NOW))
+    branch = "dependabot/pip/requests-2.32.4"
+    older, newer = "e" * 40, "f" * 40
+    sandbox.load(
+        pulls=[
+            PullRequest(
+                number=1910,
+                title="Bump requests from 2.32.3 to 2.32.4",
+                head_ref=branch,
+                head_sha=older,
+                created_at=NOW - timedelta(days=20),
+                closed_at=NOW - timedelta(days=15),
+            ),
+            PullRequest(
+                number=1920,
+                title="Bump requests from 2.32.3 to 2.32.4",
+                head_ref=branch,
+                head_sha=newer,
+                created_at=NOW - timedelta(days=2),
+            ),
+            PullRequest(
+                number=1930,
+                title="Bump requests from 2.32.3 to 2.32.4",
+                head_ref=branch,
+                head_sha="9" * 40,
+                created_at=NOW + timedelta(days=1),  # not opened yet
+            ),
+        ],
+        check_runs=[
+            CheckRun(
+                id=701, head_sha=older, name="Unit tests", started_at=NOW - timedelta(days=19)
+            ),
+            CheckRun(id=702, head_sha=newer, name="Unit tests", started_at=NOW - timedelta(days=1)),
+        ],
+    )
+    for ref in (branch, f"refs/heads/{branch}"):
+        commit = requests.get(
+            f"{sandbox.github_url}{REPO}/commits/{ref}", headers=gh_headers(sandbox), timeout=5
+        )
+        assert commit.status_code == 200 and commit.json()["sha"] == newer
+    checks = requests.get(
+        f"{sandbox.github_url}{REPO}/commits/{branch}/check-runs",
+        headers=gh_headers(sandbox),
+        timeout=5,
+    ).json()
+    assert [c["id"] for c in checks["check_runs"]] == [702]

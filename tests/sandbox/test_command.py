@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import requests
@@ -41,16 +41,21 @@ def test_it_runs_until_interrupted_and_prints_the_environment(tmp_path: Path) ->
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     lines: list[str] = []
-    try:
-        deadline = time.monotonic() + 30
+    ready = threading.Event()
+
+    def read_output() -> None:
         assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
+        for line in proc.stdout:
             lines.append(line.rstrip())
             if line.startswith("Ctrl-C stops"):
-                break
+                ready.set()
+        ready.set()  # it exited early: the assertions below say what was missing
+
+    reader = threading.Thread(target=read_output, daemon=True)
+    reader.start()
+    try:
+        # A bound on the wait for startup (a blocked read would otherwise hang the suite).
+        ready.wait(timeout=30)
         exports = dict(
             line.removeprefix("export ").split("=", 1)
             for line in lines
@@ -77,9 +82,10 @@ def test_it_runs_until_interrupted_and_prints_the_environment(tmp_path: Path) ->
         assert any("GitHub" in line and exports["GITHUB_API_URL"] in line for line in lines)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=15)
+        proc.wait(timeout=15)
+        reader.join(timeout=15)
     assert proc.returncode == 0
-    assert "sandbox stopped" in out
+    assert "sandbox stopped" in lines
 
 
 def test_it_explains_a_port_already_in_use() -> None:

@@ -325,6 +325,31 @@ def test_it_loads_each_spec_once_per_session(vendor: str) -> None:
     assert spec(vendor) is spec(vendor)
 
 
+@pytest.mark.parametrize("vendor", ["pagerduty", "datadog"])
+def test_it_keeps_every_ref_target_in_the_trimmed_specs(vendor: str) -> None:
+    """sandbox/specs/trim.py kept every component a kept operation reaches."""
+    from sandbox_specs import _at, spec
+
+    stack: list[Any] = [spec(vendor)]
+    refs: set[str] = set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                refs.add(node["$ref"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    assert len(refs) > 10
+    missing = []
+    for ref in sorted(refs):
+        try:
+            _at(spec(vendor), ref)
+        except (KeyError, IndexError):
+            missing.append(ref)
+    assert missing == []
+
+
 def test_it_would_notice_a_body_that_breaks_the_spec(sandbox: Sandbox) -> None:
     """The validators are live: removing a required field or bending a type is caught."""
     import copy
