@@ -18,7 +18,8 @@ $(DEV): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(DEV)
 
-# axe-core, for the accessibility checks in the browser tests.
+# axe-core (accessibility checks in the browser tests) and @octokit/openapi (GitHub's API
+# description, for the sandbox's contract tests).
 $(NODE): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $(NODE)
