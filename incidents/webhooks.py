@@ -1,8 +1,9 @@
 """Inbound webhooks: PagerDuty v3 incident events and the Slack incident-report workflow.
 
 Each view checks the signature over the raw body before reading it (a forged request
-stores nothing), answers 403 with a clear message when its secret is not configured, and
-hands the verified payload to `incidents.inbound`, which is idempotent.
+stores nothing), answers 403 with a clear message when its secret is not configured,
+parses the verified payload with the vendor's integration and hands the parsed event to
+`incidents.inbound`, which stores it idempotently.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from incidents.inbound import InboundError, pagerduty_event_apply, slack_report_apply
+from incidents.inbound import pagerduty_event_store, slack_report_store
+from oncall_site.integrations import pagerduty, slack
+from oncall_site.integrations.errors import UnreadableWebhook
 from oncall_site.webhook_signatures import verify_pagerduty, verify_slack
 
 log = logging.getLogger(__name__)
@@ -32,7 +35,7 @@ def _json_body(request: HttpRequest) -> Any:
     try:
         return json.loads(request.body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InboundError(f"The body is not JSON ({exc.__class__.__name__}).") from None
+        raise UnreadableWebhook(f"The body is not JSON ({exc.__class__.__name__}).") from None
 
 
 @csrf_exempt
@@ -52,10 +55,11 @@ def pagerduty_webhook(request: HttpRequest) -> JsonResponse:
         log.warning("PagerDuty webhook with a bad or missing signature refused")
         return _refuse(401, "The X-PagerDuty-Signature header is missing or does not match.")
     try:
-        result = pagerduty_event_apply(_json_body(request))
-    except InboundError as exc:
+        event = pagerduty.parse_event(_json_body(request))
+    except UnreadableWebhook as exc:
         log.warning("PagerDuty webhook refused: %s", exc)
         return _refuse(400, str(exc))
+    result = pagerduty_event_store(event)
     # 202 for events we ignore on purpose: accepted, so PagerDuty does not retry them.
     return JsonResponse(result.as_json(), status=200 if result.stored else 202)
 
@@ -85,8 +89,9 @@ def slack_incident_report(request: HttpRequest) -> JsonResponse:
             "X-Slack-Request-Timestamp is more than 5 minutes away.",
         )
     try:
-        result = slack_report_apply(_json_body(request))
-    except InboundError as exc:
+        report = slack.parse_incident_report(_json_body(request))
+    except UnreadableWebhook as exc:
         log.warning("Slack incident report refused: %s", exc)
         return _refuse(400, str(exc))
+    result = slack_report_store(report)
     return JsonResponse(result.as_json(), status=201 if result.created else 200)

@@ -6,6 +6,7 @@
         os.environ.update(sandbox.env())         # point the site at it
         sandbox.fail("pagerduty.incidents", "rate_limit", times=2)
         sandbox.load(incidents=[Incident(id="Q1", created_at=...)])
+        sandbox.script("github.pulls", Reply(502), SERVE)   # one 502, then the real list
         sandbox.requests.count("github.*")
 
 Independent of the database and of Django: nothing here imports the project's models.
@@ -34,6 +35,7 @@ from .models import (
     WorkflowRun,
 )
 from .scenario import ScenarioConfig
+from .scripts import SERVE, Reply
 from .server import Tokens
 
 __all__ = [
@@ -57,7 +59,9 @@ __all__ = [
     "OncallShift",
     "PullRequest",
     "RequestLog",
+    "Reply",
     "RequestRecord",
+    "SERVE",
     "Sandbox",
     "SandboxClock",
     "ScenarioConfig",

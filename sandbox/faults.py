@@ -20,10 +20,12 @@ permanent. Endpoint names are `vendor.operation` (see `Sandbox.endpoints()`); `v
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+from urllib.parse import parse_qs
 
 FaultKind = Literal["error", "rate_limit", "slow", "malformed", "unauthorized", "empty_page"]
 KINDS: tuple[str, ...] = ("error", "rate_limit", "slow", "malformed", "unauthorized", "empty_page")
@@ -128,8 +130,21 @@ class RequestRecord:
     path: str
     query: str
     status: int
-    fault: str | None
+    fault: str | None  # the fault kind applied, "scripted" for a scripted reply
     seconds: float
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+
+    def params(self) -> dict[str, list[str]]:
+        return parse_qs(self.query, keep_blank_values=True)
+
+    def param(self, name: str) -> str | None:
+        """The first value of a query parameter, None when absent."""
+        values = self.params().get(name)
+        return values[0] if values else None
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 class RequestLog:

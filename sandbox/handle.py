@@ -12,7 +12,7 @@ from . import control
 from .clock import SandboxClock
 from .datadog import Datadog
 from .dataset import Dataset, Items
-from .facts import Facts
+from .facts import TEAM, Facts
 from .faults import Fault, FaultBoard, FaultKind, RequestLog, canonical_kind
 from .github import GitHub
 from .loader import items_from_json
@@ -32,6 +32,7 @@ from .models import (
 )
 from .pagerduty import PagerDuty
 from .scenario import GeneratedSource, ScenarioConfig, StaticSource
+from .scripts import Step
 from .server import Request, Response, SandboxState, Tokens, Vendor, VendorServer
 from .slack import Slack
 from .timeutil import iso, parse_instant
@@ -196,6 +197,18 @@ class Sandbox:
     def clear_faults(self, endpoint: str | None = None) -> None:
         self.state.faults.clear(endpoint)
 
+    def script(self, endpoint: str, *replies: Step) -> None:
+        """Answer `endpoint` with exactly these replies, in order, the last one repeating:
+        `sandbox.script("github.workflow_runs", Reply(429, headers={"Retry-After": "1"}),
+        SERVE)` (see `scripts.py`). Replaces the endpoint's earlier script."""
+        if endpoint not in self.endpoints():
+            raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(self.endpoints())}")
+        self.state.scripts.set(endpoint, list(replies))
+
+    def clear_scripts(self, endpoint: str | None = None) -> None:
+        """The sandbox answers from its data again (one endpoint, or all)."""
+        self.state.scripts.clear(endpoint)
+
     @property
     def requests(self) -> RequestLog:
         """`sandbox.requests.count("github.*")`, `.counts()`, `.records()`, `.reset()`."""
@@ -247,15 +260,22 @@ def start_sandbox(
     scenario: ScenarioConfig | None = None,
     start: datetime | None = None,
     tokens: Tokens | None = None,
+    items: Items | None = None,
 ) -> Sandbox:
     """Start the four servers (port 0: any free port) serving the generated scenario.
 
     `clock` defaults to a running clock from now; pass `SandboxClock.frozen_at(...)` for a
     world that only moves when told to. `start` is the instant history ends and the live
-    stream begins (default: the clock's now).
+    stream begins (default: the clock's now). `items` serves exactly those instead of a
+    scenario, as `Sandbox.load` does (`Items()`: nothing, for a test that scripts every
+    reply; quicker to start than generating six months of history).
     """
     clock = clock or SandboxClock.running()
-    source = GeneratedSource(scenario, start or clock.now())
+    source: GeneratedSource | StaticSource
+    if items is None:
+        source = GeneratedSource(scenario, start or clock.now())
+    else:
+        source = StaticSource(Dataset(TEAM, items))
     state = SandboxState(clock, source, tokens or Tokens())
     vendors: dict[str, tuple[Vendor, int]] = {
         "github": (GitHub(state), github_port),

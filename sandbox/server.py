@@ -26,6 +26,7 @@ from .dataset import Dataset
 from .faults import Fault, FaultBoard, RequestLog, RequestRecord
 from .models import CreatedIssue, SlackMessage
 from .scenario import GeneratedSource, StaticSource
+from .scripts import ScriptBoard
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class Tokens:
 
 
 class SandboxState:
-    """What the four servers share: the clock, the data, faults, and what was received."""
+    """What the four servers share: the clock, the data, faults, scripted replies, and what
+    was received."""
 
     def __init__(
         self, clock: SandboxClock, source: GeneratedSource | StaticSource, tokens: Tokens
@@ -49,6 +51,7 @@ class SandboxState:
         self.source = source
         self.tokens = tokens
         self.faults = FaultBoard()
+        self.scripts = ScriptBoard()
         self.requests = RequestLog()
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -123,6 +126,8 @@ class Response:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before sending it, once the request is logged
+    as_written: bool = False  # a scripted reply: the vendor adds none of its usual headers
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
@@ -211,7 +216,8 @@ MALFORMED = b'{"truncated": [{"id": 1, "name": "half a respo'
 
 
 def dispatch(vendor: Vendor, req: Request) -> tuple[Response, str | None]:
-    """Route, authenticate, apply a fault, call the handler. Returns (response, fault kind)."""
+    """Route, authenticate, send a scripted reply or apply a fault, call the handler.
+    Returns (response, fault kind), the kind "scripted" for a scripted reply."""
     state = vendor.state
     found, params, other_method = vendor.match(req.method, req.path)
     if found is None:
@@ -221,6 +227,10 @@ def dispatch(vendor: Vendor, req: Request) -> tuple[Response, str | None]:
     denied = vendor.authenticate(req)
     if denied is not None:
         return denied, None
+    reply = state.scripts.take(req.endpoint, req)
+    if reply is not None:
+        body, headers = reply.encoded()
+        return Response(reply.status, body, headers, reply.delay, as_written=True), "scripted"
     fault = state.faults.take(req.endpoint)
     kind = fault.kind if fault else None
     if fault is not None:
@@ -274,7 +284,8 @@ class Handler(BaseHTTPRequestHandler):
             resp, fault = type(self).control(self.vendor, req), None
         else:
             resp, fault = dispatch(self.vendor, req)
-            self.vendor.decorate(req, resp)
+            if not resp.as_written:
+                self.vendor.decorate(req, resp)
             self.vendor.state.requests.record(
                 RequestRecord(
                     vendor=self.vendor.name,
@@ -285,8 +296,12 @@ class Handler(BaseHTTPRequestHandler):
                     status=resp.status,
                     fault=fault,
                     seconds=time.perf_counter() - started,
+                    headers=req.headers,
+                    body=req.body,
                 )
             )
+            if resp.delay:
+                self.vendor.state.stopping.wait(resp.delay)
         self._write(resp)
 
     def _write(self, resp: Response) -> None:
@@ -337,7 +352,7 @@ class VendorServer:
         self.httpd = QuietServer((host, port), handler)
         self.thread = threading.Thread(
             target=self.httpd.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.02},  # how long stop() waits: tests start hundreds
             name=f"sandbox-{vendor.name}",
             daemon=True,
         )

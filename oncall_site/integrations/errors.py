@@ -174,3 +174,8 @@ def bad_payload(source: str, name: str, exc: BaseException | str) -> BadPayload:
     detail = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
     detail = " ".join(str(detail).split())[:200]
     return BadPayload(source, f"{name} sent a response we could not read ({detail})")
+
+
+class UnreadableWebhook(ValueError):
+    """A webhook delivery that cannot be stored at all (not even keyed on an id); the
+    message goes back to the sender, which is how a person setting it up finds out."""

@@ -1,47 +1,33 @@
-"""Creating the incident's ticket as a GitHub issue, against a tiny fake GitHub."""
+"""Creating the incident's ticket as a GitHub issue, against the sandbox's fake GitHub."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from werkzeug import Response
 
 from incidents.models import Incident, IncidentImpact, State
 from incidents.tickets import ticket_draft
 from rotations.models import Service
+from sandbox import SERVE, Items, Reply
 
 pytestmark = pytest.mark.django_db
 
-ISSUES = "/repos/octo-org/oncall/issues"
+CREATE = "github.create_issue"
 
 
 @pytest.fixture
-def github(settings, httpserver):
-    settings.GITHUB_TOKEN = "ghp_test_token"
-    settings.GITHUB_REPOSITORY = "octo-org/oncall"
-    settings.GITHUB_API_URL = httpserver.url_for("").rstrip("/")
+def github(settings, make_sandbox):
+    """The sandbox's GitHub (it opens issues as GitHub does), and the site pointed at it."""
+    sandbox = make_sandbox(items=Items())
+    settings.GITHUB_TOKEN = sandbox.tokens.github
+    settings.GITHUB_REPOSITORY = sandbox.facts.repository
+    settings.GITHUB_API_URL = sandbox.github_url
     settings.GITHUB_SECONDS_BETWEEN_REQUESTS = 0
     settings.UPSTREAM_MAX_RETRIES = 0
-    return httpserver
-
-
-def issue_created(httpserver, number: int = 1347):
-    api = httpserver.url_for(f"{ISSUES}/{number}")
-    return {
-        "id": 1,
-        "number": number,
-        "url": api,
-        "html_url": f"https://github.com/octo-org/oncall/issues/{number}",
-        "repository_url": httpserver.url_for("/repos/octo-org/oncall"),
-        "title": "Incident Reported: cc-app down",
-        "state": "open",
-        "labels": [],
-        "user": {"login": "oncall-bot", "id": 2, "url": httpserver.url_for("/users/oncall-bot")},
-    }
+    return sandbox
 
 
 @pytest.fixture
@@ -65,26 +51,24 @@ def create(client, incident):
 
 
 def test_it_creates_the_issue_and_stores_its_link(client, member, github, incident):
-    github.expect_oneshot_request(ISSUES, method="POST").respond_with_json(
-        issue_created(github), status=201
-    )
     client.force_login(member)
     response = create(client, incident)
-    assert (
-        "Ticket created: https://github.com/octo-org/oncall/issues/1347"
-        in response.content.decode()
-    )
+    (issue,) = github.created_issues
+    url = f"{github.github_url}/{github.facts.repository}/issues/{issue.number}"
+    assert f"Ticket created: {url}" in response.content.decode()
     incident.refresh_from_db()
-    assert incident.ticket_url == "https://github.com/octo-org/oncall/issues/1347"
+    assert incident.ticket_url == url
     assert incident.ticket_requested_at is None
-    sent = json.loads(github.log[0][0].get_data())
-    assert sent["title"] == "Incident Reported: cc-app classification timing out"
-    assert sent["labels"] == ["incident", "SEV2"]
-    assert f"http://testserver/incidents/{incident.pk}/" in sent["body"]
-    assert "**Application non-functional:** yes" in sent["body"]
-    assert "Contention Classification" in sent["body"]
-    assert github.log[0][0].headers["Authorization"] == "token ghp_test_token"
-    assert incident.updates.filter(text__startswith="Ticket created: GitHub issue #1347").exists()
+    assert issue.title == "Incident Reported: cc-app classification timing out"
+    assert issue.labels == ("incident", "SEV2")
+    assert f"http://testserver/incidents/{incident.pk}/" in issue.body
+    assert "**Application non-functional:** yes" in issue.body
+    assert "Contention Classification" in issue.body
+    (request,) = github.requests.records(CREATE)
+    assert request.headers["authorization"] == f"token {github.tokens.github}"
+    assert incident.updates.filter(
+        text__startswith=f"Ticket created: GitHub issue #{issue.number}"
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -98,21 +82,18 @@ def test_it_creates_the_issue_and_stores_its_link(client, member, github, incide
 def test_it_says_in_words_when_github_fails_and_keeps_the_incident(
     client, member, github, incident, status, message
 ):
-    github.expect_oneshot_request(ISSUES, method="POST").respond_with_json(
-        {"message": "Server Error"}, status=status
-    )
+    github.script(CREATE, Reply(status, {"message": "Server Error"}), SERVE)
     client.force_login(member)
     before = Incident.objects.values().get(pk=incident.pk)
     response = create(client, incident)
     assert f"The GitHub issue was not created: {message}" in response.content.decode()
     after = Incident.objects.values().get(pk=incident.pk)
     assert after == before  # nothing lost, the claim released: a retry can go ahead
+    assert github.requests.count(CREATE) == 1 and github.created_issues == []
 
 
 def test_it_reads_a_garbled_answer_as_an_upstream_error(client, member, github, incident):
-    github.expect_oneshot_request(ISSUES, method="POST").respond_with_response(
-        Response("<html>proxy error</html>", status=201, content_type="text/html")
-    )
+    github.script(CREATE, Reply(201, "<html>proxy error</html>", content_type="text/html"))
     client.force_login(member)
     response = create(client, incident)
     assert "The GitHub issue was not created" in response.content.decode()
@@ -121,14 +102,12 @@ def test_it_reads_a_garbled_answer_as_an_upstream_error(client, member, github, 
 
 
 def test_it_opens_one_issue_when_clicked_twice(client, member, github, incident):
-    github.expect_oneshot_request(ISSUES, method="POST").respond_with_json(
-        issue_created(github), status=201
-    )
     client.force_login(member)
     create(client, incident)
     response = create(client, incident)
     assert "already has a ticket" in response.content.decode()
-    assert len(github.log) == 1
+    assert len(github.created_issues) == 1
+    assert github.requests.count(CREATE) == 1
 
 
 def test_it_waits_for_a_creation_in_progress(client, member, github, incident):
@@ -136,20 +115,18 @@ def test_it_waits_for_a_creation_in_progress(client, member, github, incident):
     client.force_login(member)
     response = create(client, incident)
     assert "being created for this incident right now" in response.content.decode()
-    assert github.log == []
+    assert github.requests.count() == 0
 
 
 def test_it_retries_after_an_abandoned_claim(client, member, github, incident):
-    github.expect_oneshot_request(ISSUES, method="POST").respond_with_json(
-        issue_created(github), status=201
-    )
     Incident.objects.filter(pk=incident.pk).update(
         ticket_requested_at=timezone.now() - timedelta(minutes=10)
     )
     client.force_login(member)
     create(client, incident)
     incident.refresh_from_db()
-    assert incident.ticket_url.endswith("/issues/1347")
+    (issue,) = github.created_issues
+    assert incident.ticket_url.endswith(f"/issues/{issue.number}")
 
 
 def test_it_offers_the_link_form_when_github_is_not_configured(client, member, settings, incident):

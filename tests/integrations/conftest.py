@@ -1,22 +1,31 @@
-"""Fixtures of the integration tests: a fake upstream per test, a port nothing listens on."""
+"""Fixtures of the integration tests: the sandbox upstreams answering only what a test
+scripts, the waits the retry policy asked for, and a port nothing listens on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from .fakes import FakeUpstream
+from oncall_site.integrations import retries
+from sandbox import Items, Sandbox
 
 
 @pytest.fixture
-def upstream() -> Iterator[FakeUpstream]:
-    fake = FakeUpstream()
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+def sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    """The four fake upstreams with no data: each test scripts the replies it needs
+    (`sandbox.script(...)`) and reads what was asked (`sandbox.requests.records(...)`)."""
+    return make_sandbox(items=Items())
+
+
+@pytest.fixture(autouse=True)
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every wait between two attempts that the retry policy asked for, in seconds,
+    recorded instead of slept: tests assert what was asked, never how long it took."""
+    asked: list[float] = []
+    monkeypatch.setattr(retries, "pause", asked.append)
+    return asked
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Datadog through the real datadog-api-client against a fake upstream on loopback, and
+"""Datadog through the real datadog-api-client against the sandbox's scripted replies, and
 the monitor normalizer on the official examples and edge cases."""
 
 import types
@@ -16,21 +16,27 @@ from oncall_site.integrations.datadog import (
     normalize_monitor,
 )
 from oncall_site.integrations.errors import AuthError, BadPayload, RateLimited, Unavailable
+from sandbox import Reply
 
-from .fakes import FAST, Reply, Seen, Timer, load
+from .payloads import FAST, load
 
-SEARCH = "/api/v1/monitor/search"
+SEARCH = "datadog.monitor_search"
 
 
-def make_config(upstream, **overrides) -> Config:
+def make_config(sandbox, **overrides) -> Config:
+    tokens = sandbox.tokens
     base = Config(
-        api_key="dd-api", app_key="dd-app", api_url=upstream.url, query="tag:team:vro", limits=FAST
+        api_key=tokens.datadog_api_key,
+        app_key=tokens.datadog_app_key,
+        api_url=sandbox.datadog_url,
+        query="tag:team:vro",
+        limits=FAST,
     )
     return replace(base, **overrides)
 
 
-def fetch(upstream, config=None):
-    config = config or make_config(upstream)
+def fetch(sandbox, config=None):
+    config = config or make_config(sandbox)
     return list(iter_monitors(build_client(config), config))
 
 
@@ -106,9 +112,9 @@ def test_it_links_monitors_to_the_right_site(api_url, expected):
 # Fetch
 
 
-def test_it_keeps_monitors_in_alert_warn_or_no_data(upstream):
-    upstream.route("GET", SEARCH, Reply(200, load("datadog/monitor_search_edge_cases.json")))
-    config = make_config(upstream)
+def test_it_keeps_monitors_in_alert_warn_or_no_data(sandbox):
+    sandbox.script(SEARCH, Reply(200, load("datadog/monitor_search_edge_cases.json")))
+    config = make_config(sandbox)
 
     stream = iter_monitors(build_client(config), config)
 
@@ -120,10 +126,10 @@ def test_it_keeps_monitors_in_alert_warn_or_no_data(upstream):
         (1003, "No Data"),
         (1006, "Alert"),
     ]
-    assert monitors[0].url == f"{upstream.url}/monitors/1001"
-    (request,) = upstream.requests
-    assert request.headers["dd-api-key"] == "dd-api"
-    assert request.headers["dd-application-key"] == "dd-app"
+    assert monitors[0].url == f"{sandbox.datadog_url}/monitors/1001"
+    (request,) = sandbox.requests.records()
+    assert request.headers["dd-api-key"] == sandbox.tokens.datadog_api_key
+    assert request.headers["dd-application-key"] == sandbox.tokens.datadog_app_key
     assert (request.param("query"), request.param("page"), request.param("per_page")) == (
         "tag:team:vro",
         "0",
@@ -132,8 +138,8 @@ def test_it_keeps_monitors_in_alert_warn_or_no_data(upstream):
 
 
 def pages_of(*pages: list[dict]):
-    def handler(seen: Seen) -> Reply:
-        page = int(seen.param("page") or 0)
+    def reply(req) -> Reply:
+        page = int(req.arg("page") or 0)
         metadata = {
             "page": page,
             "page_count": len(pages),
@@ -144,7 +150,7 @@ def pages_of(*pages: list[dict]):
             200, {"monitors": pages[page] if page < len(pages) else [], "metadata": metadata}
         )
 
-    return handler
+    return reply
 
 
 def monitor(i: int, status: str = "Alert") -> dict:
@@ -157,121 +163,129 @@ def monitor(i: int, status: str = "Alert") -> dict:
     }
 
 
-def test_it_pages_through_the_search_by_page_count(upstream):
-    upstream.route("GET", SEARCH, pages_of([monitor(1), monitor(2, "OK")], [monitor(3, "Warn")]))
-    config = make_config(upstream, page_size=2)
+def test_it_pages_through_the_search_by_page_count(sandbox):
+    sandbox.script(SEARCH, pages_of([monitor(1), monitor(2, "OK")], [monitor(3, "Warn")]))
+    config = make_config(sandbox, page_size=2)
 
-    assert [m.id for m in fetch(upstream, config)] == [1, 3]
-    assert [r.param("page") for r in upstream.requests] == ["0", "1"]
+    assert [m.id for m in fetch(sandbox, config)] == [1, 3]
+    assert [r.param("page") for r in sandbox.requests.records()] == ["0", "1"]
 
 
-def test_an_empty_page_before_the_last_is_an_incomplete_listing(upstream):
+def test_an_empty_page_before_the_last_is_an_incomplete_listing(sandbox):
     # Carrying on would let the sync mark the monitors it never saw as recovered.
-    upstream.route(
-        "GET", SEARCH, pages_of([monitor(1), monitor(2, "OK")], [], [monitor(3, "Warn")])
-    )
+    sandbox.script(SEARCH, pages_of([monitor(1), monitor(2, "OK")], [], [monitor(3, "Warn")]))
     with pytest.raises(BadPayload, match="empty page 2 of 3"):
-        list(fetch(upstream, make_config(upstream, page_size=2)))
+        list(fetch(sandbox, make_config(sandbox, page_size=2)))
 
 
-def test_it_stops_on_a_short_page_without_metadata(upstream):
-    upstream.route("GET", SEARCH, Reply(200, {"monitors": [monitor(1)]}))
+def test_it_stops_on_a_short_page_without_metadata(sandbox):
+    sandbox.script(SEARCH, Reply(200, {"monitors": [monitor(1)]}))
 
-    assert [m.id for m in fetch(upstream, make_config(upstream, page_size=2))] == [1]
-    assert len(upstream.requests) == 1
+    assert [m.id for m in fetch(sandbox, make_config(sandbox, page_size=2))] == [1]
+    assert sandbox.requests.count() == 1
 
 
-def test_a_monitor_with_an_odd_field_type_does_not_fail_the_page(upstream):
+def test_a_monitor_with_an_odd_field_type_does_not_fail_the_page(sandbox):
     odd = monitor(2) | {
         "type": "a type this client does not know",
         "classification": 42,
         "org_id": "x",
     }
-    upstream.route(
-        "GET", SEARCH, Reply(200, {"monitors": [monitor(1), odd], "metadata": {"page_count": 1}})
+    sandbox.script(
+        SEARCH, Reply(200, {"monitors": [monitor(1), odd], "metadata": {"page_count": 1}})
     )
 
-    assert [m.id for m in fetch(upstream)] == [1, 2]
+    assert [m.id for m in fetch(sandbox)] == [1, 2]
 
 
 # Faults
 
 
-def test_it_reports_rejected_keys(upstream):
-    upstream.route("GET", SEARCH, Reply(403, {"errors": ["Forbidden"]}))
-
+def test_it_reports_rejected_keys(sandbox):
     with pytest.raises(
         AuthError, match=r"Datadog refused access with this API or application key \(403\)"
     ):
-        fetch(upstream)
-    assert len(upstream.requests) == 1
+        fetch(sandbox, make_config(sandbox, app_key="revoked"))
+    assert sandbox.requests.count() == 1
 
 
-def test_it_reports_an_unauthorized_key(upstream):
-    upstream.route("GET", SEARCH, Reply(401, {"errors": ["Unauthorized"]}))
+def test_it_reports_an_unauthorized_key(sandbox):
+    sandbox.script(SEARCH, Reply(401, {"errors": ["Unauthorized"]}))
 
     with pytest.raises(AuthError) as caught:
-        fetch(upstream)
+        fetch(sandbox)
 
     assert str(caught.value) == "Datadog rejected the API or application key (401)"
 
 
-def test_it_retries_a_server_error_a_bounded_number_of_times(upstream):
-    upstream.route("GET", SEARCH, Reply(500, {"errors": ["Internal Server Error"]}))
+def test_it_retries_a_server_error_a_bounded_number_of_times(sandbox, waits):
+    sandbox.script(SEARCH, Reply(500, {"errors": ["Internal Server Error"]}))
 
     with pytest.raises(Unavailable, match=r"Datadog is having trouble \(HTTP 500\)"):
-        fetch(upstream)
+        fetch(sandbox)
 
-    assert len(upstream.requests) == FAST.max_retries + 1
+    assert sandbox.requests.count() == FAST.max_retries + 1
+    assert waits == [0.01, 0.02]
 
 
-def test_it_recovers_when_a_retry_succeeds(upstream):
-    upstream.route(
-        "GET",
+def test_it_recovers_when_a_retry_succeeds(sandbox):
+    sandbox.script(
         SEARCH,
         Reply(503),
         Reply(200, {"monitors": [monitor(1)], "metadata": {"page_count": 1}}),
     )
 
-    assert [m.id for m in fetch(upstream)] == [1]
+    assert [m.id for m in fetch(sandbox)] == [1]
+    assert sandbox.requests.count() == 2
 
 
-def test_it_waits_for_the_rate_limit_reset_then_reports_rate_limited(upstream):
+def test_a_429_asking_for_one_second_is_retried_after_it(sandbox, waits):
+    sandbox.script(
+        SEARCH,
+        Reply(429, {"errors": ["Rate limit exceeded"]}, {"X-RateLimit-Reset": "1"}),
+        Reply(200, {"monitors": [monitor(1)], "metadata": {"page_count": 1}}),
+    )
+
+    assert [m.id for m in fetch(sandbox)] == [1]
+    assert waits == [1]
+    assert sandbox.requests.count() == 2
+
+
+def test_it_waits_for_the_rate_limit_reset_then_reports_rate_limited(sandbox, waits):
     headers = {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"}
-    upstream.route("GET", SEARCH, Reply(429, {"errors": ["Rate limit exceeded"]}, headers))
-    config = make_config(upstream, limits=replace(FAST, max_retries=1))
+    sandbox.script(SEARCH, Reply(429, {"errors": ["Rate limit exceeded"]}, headers))
+    config = make_config(sandbox, limits=replace(FAST, max_retries=1))
 
-    with Timer() as timer, pytest.raises(RateLimited) as caught:
-        fetch(upstream, config)
+    with pytest.raises(RateLimited) as caught:
+        fetch(sandbox, config)
 
     assert str(caught.value) == "Datadog is rate limiting us; retry after 1 s"
-    assert len(upstream.requests) == 2
-    assert 0.9 < timer.elapsed < 3
+    assert sandbox.requests.count() == 2
+    assert waits == [1]
 
 
-def test_a_permanent_429_asking_for_an_hour_ends_at_once(upstream):
-    upstream.route(
-        "GET",
+def test_a_permanent_429_asking_for_an_hour_ends_at_once(sandbox, waits):
+    sandbox.script(
         SEARCH,
         Reply(429, {"errors": ["Rate limit exceeded"]}, {"X-RateLimit-Reset": "3600"}),
     )
 
-    with Timer() as timer, pytest.raises(RateLimited) as caught:
-        fetch(upstream)
+    with pytest.raises(RateLimited) as caught:
+        fetch(sandbox)
 
     assert caught.value.retry_after == 3600
-    assert len(upstream.requests) == 1
-    assert timer.elapsed < 1
+    assert sandbox.requests.count() == 1
+    assert waits == []
 
 
-def test_a_permanent_429_without_a_reset_ends_in_bounded_time(upstream):
-    upstream.route("GET", SEARCH, Reply(429, {"errors": ["Rate limit exceeded"]}))
+def test_a_permanent_429_without_a_reset_ends_after_the_retries(sandbox, waits):
+    sandbox.script(SEARCH, Reply(429, {"errors": ["Rate limit exceeded"]}))
 
-    with Timer() as timer, pytest.raises(RateLimited, match="retry later"):
-        fetch(upstream)
+    with pytest.raises(RateLimited, match="retry later"):
+        fetch(sandbox)
 
-    assert len(upstream.requests) == FAST.max_retries + 1
-    assert timer.elapsed < 2
+    assert sandbox.requests.count() == FAST.max_retries + 1
+    assert waits == [0.01, 0.02]
 
 
 @pytest.mark.parametrize(
@@ -279,28 +293,28 @@ def test_a_permanent_429_without_a_reset_ends_in_bounded_time(upstream):
     ['{"monitors": [', "<html>oops</html>", '{"metadata": {}}'],
     ids=["truncated", "html", "no-list"],
 )
-def test_it_reports_a_malformed_payload(upstream, body):
-    upstream.route("GET", SEARCH, Reply(200, body))
+def test_it_reports_a_malformed_payload(sandbox, body):
+    sandbox.script(SEARCH, Reply(200, body))
 
     with pytest.raises(BadPayload, match="Datadog sent a response we could not read"):
-        fetch(upstream)
+        fetch(sandbox)
 
 
-def test_it_reports_a_slow_upstream_as_unavailable(upstream):
-    upstream.route("GET", SEARCH, Reply(200, {"monitors": []}, delay=1.5))
-    config = make_config(upstream, limits=replace(FAST, timeout_seconds=0.2, max_retries=1))
+def test_it_reports_a_slow_upstream_as_unavailable(sandbox, waits):
+    sandbox.script(SEARCH, Reply(200, {"monitors": []}, delay=1.5))
+    config = make_config(sandbox, limits=replace(FAST, timeout_seconds=0.2, max_retries=1))
 
-    with Timer() as timer, pytest.raises(Unavailable) as caught:
-        fetch(upstream, config)
+    with pytest.raises(Unavailable) as caught:
+        fetch(sandbox, config)
 
     assert str(caught.value) == "Datadog did not answer within 0.2 s"
-    assert len(upstream.requests) == 2
-    assert timer.elapsed < 1.5
+    assert sandbox.requests.count() == 2
+    assert waits == [0.01]
 
 
-def test_it_reports_a_refused_connection_as_unavailable(upstream, closed_port_url):
+def test_it_reports_a_refused_connection_as_unavailable(sandbox, closed_port_url):
     with pytest.raises(Unavailable, match="Datadog could not be reached"):
-        fetch(upstream, make_config(upstream, api_url=closed_port_url))
+        fetch(sandbox, make_config(sandbox, api_url=closed_port_url))
 
 
 def test_it_is_not_configured_without_both_keys(settings):

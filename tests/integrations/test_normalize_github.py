@@ -17,7 +17,7 @@ from oncall_site.integrations.github import (
     normalize_workflow_run,
 )
 
-from .fakes import load
+from .payloads import load
 
 
 def at(*args: int) -> datetime:

@@ -15,7 +15,7 @@ from oncall_site.integrations.pagerduty import (
     normalize_oncall,
 )
 
-from .fakes import load
+from .payloads import load
 
 
 def at(*args: int) -> datetime:

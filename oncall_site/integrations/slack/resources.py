@@ -1,29 +1,21 @@
-"""Slack incoming webhook through requests: reminders and handoff notices.
-
-A webhook POST that reached Slack may have been posted even if the answer was lost, and a
-reminder is posted exactly once: so only what Slack certainly did not act on is retried
-(429, refused connections), never a 5xx or a read timeout.
-"""
+"""Posting to Slack's incoming webhook: reminders and handoff notices."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 
-from oncall_site.integrations import Limits, Source, WaitCap, limits_from_settings
 from oncall_site.integrations.errors import (
     AuthError,
     UpstreamError,
     from_status,
     network_error,
 )
+from oncall_site.integrations.slack.client import SLACK, Config, build_client, config_from_settings
 
-SLACK = Source("slack", "Slack")
 # Slack's answers that mean the webhook itself needs attention (revoked, channel gone).
 WEBHOOK_GONE = {
     "invalid_token",
@@ -34,57 +26,6 @@ WEBHOOK_GONE = {
     "no_team",
     "team_disabled",
 }
-
-
-@dataclass(frozen=True)
-class Config:
-    webhook_url: str
-    limits: Limits = field(default_factory=Limits)
-
-
-def config_from_settings() -> Config | None:
-    """The Slack webhook from settings, or None without `SLACK_WEBHOOK_URL`.
-
-    Reference: https://api.slack.com/messaging/webhooks
-    """
-    from django.conf import settings
-
-    if not settings.SLACK_WEBHOOK_URL:
-        return None
-    return Config(webhook_url=settings.SLACK_WEBHOOK_URL, limits=limits_from_settings())
-
-
-class _Retry(WaitCap, urllib3.Retry):
-    """urllib3 Retry capped by WaitCap."""
-
-
-def build_client(config: Config) -> requests.Session:
-    """A requests Session that retries a POST on 429 (honouring `Retry-After` up to
-    `max_wait_seconds`) and on refused connections, `max_retries` times at most.
-
-    Reference: https://api.slack.com/messaging/webhooks#handling_errors
-    """
-    limits = config.limits
-    retry = _Retry(
-        total=limits.max_retries,
-        connect=limits.max_retries,
-        read=0,
-        status=limits.max_retries,
-        status_forcelist=[429],
-        allowed_methods=frozenset({"POST"}),
-        backoff_factor=limits.backoff_seconds,
-        backoff_max=limits.max_wait_seconds,
-        retry_after_max=max(1, int(limits.max_wait_seconds)),
-        raise_on_status=False,
-        source=SLACK.key,
-        source_name=SLACK.name,
-        max_wait=limits.max_wait_seconds,
-    )
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
 
 
 def message_payload(text: str, blocks: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:

@@ -1,274 +1,47 @@
-"""GitHub REST API through PyGithub: SecRel runs, Dependabot PRs and alerts, code scanning.
+"""GitHub resources through PyGithub: SecRel runs, Dependabot PRs and alerts, code scanning,
+and the incident's ticket (an issue): fetch -> normalize.
 
-PyGithub's `GithubRetry` sleeps until the rate-limit reset and urllib3 sleeps whatever
-`Retry-After` says; `build_client` caps both at `Limits.max_wait_seconds` and the number of
-retries at `Limits.max_retries`. Normalizers read the raw JSON (`_raw`), never PyGithub's
-lazy properties, which would fetch each object again.
+Normalizers read the raw JSON (`raw`), never PyGithub's lazy properties, which would fetch
+each object again. Listings stream page by page.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import requests
-import urllib3
-from github import (
-    Auth,
-    Github,
-    GithubException,
-    GithubRetry,
-    RateLimitExceededException,
-    UnknownObjectException,
-)
-from github.GithubException import RateLimitExceededExceedsMaxWait
+from github import Github, UnknownObjectException
 from github.GithubObject import GithubObject
 from github.PaginatedList import PaginatedList
 from github.Repository import Repository
 from github.WorkflowJob import WorkflowJob as PyGithubWorkflowJob
 
-from oncall_site.integrations import Limits, Source, WaitCap, isoformat_z, limits_from_settings
-from oncall_site.integrations.errors import (
-    UpstreamError,
-    bad_payload,
-    from_status,
-    network_error,
-    rate_limited,
-    retry_after_seconds,
+from oncall_site.integrations.github.client import GITHUB, Config, upstream_errors
+from oncall_site.integrations.github.types import (
+    CodeScanningFinding,
+    CreatedIssue,
+    DependabotAlert,
+    DependabotPR,
+    WorkflowJob,
+    WorkflowRun,
+    WorkflowStep,
 )
+from oncall_site.integrations.timestamps import isoformat_z
 
 log = logging.getLogger(__name__)
 
-GITHUB = Source("github", "GitHub")
 DEPENDABOT = "dependabot[bot]"
 FAILED = {"failure", "timed_out", "startup_failure"}
 CI_FAILED = {"failure", "timed_out", "cancelled", "action_required", "startup_failure", "stale"}
-
-
-@dataclass(frozen=True)
-class Config:
-    token: str
-    repository: str  # owner/name
-    api_url: str = "https://api.github.com"
-    workflow: str = "secrel.yml"
-    branch: str = "develop"
-    limits: Limits = field(default_factory=Limits)
-    # PyGithub spaces requests 0.25 s apart by default (GitHub asks for serial requests).
-    seconds_between_requests: float = 0.25
-
-
-@dataclass(frozen=True)
-class WorkflowStep:
-    number: int
-    name: str
-    status: str
-    conclusion: str | None
-
-
-@dataclass(frozen=True)
-class WorkflowJob:
-    id: int
-    name: str
-    status: str
-    conclusion: str | None
-    html_url: str
-    steps: tuple[WorkflowStep, ...] = ()
-
-
-@dataclass(frozen=True)
-class WorkflowRun:
-    id: int
-    run_number: int
-    name: str
-    event: str  # schedule, push, pull_request, workflow_dispatch
-    branch: str | None
-    status: str  # queued, in_progress, completed, ...
-    conclusion: str | None  # success, failure, cancelled, ... None until completed
-    head_sha: str
-    created_at: datetime
-    updated_at: datetime
-    html_url: str
-    run_attempt: int = 1
-    failed_job: str | None = None
-    failed_step: str | None = None
-
-
-@dataclass(frozen=True)
-class DependabotPR:
-    number: int
-    title: str
-    head_sha: str
-    head_ref: str
-    base_ref: str
-    author: str
-    created_at: datetime
-    updated_at: datetime | None
-    html_url: str
-    ci_status: str  # success, failure, pending
-    draft: bool = False
-    mergeable: bool | None = None  # None: GitHub has not computed it (or not fetched)
-    mergeable_state: str | None = None
-
-    @property
-    def ready_to_merge(self) -> bool:
-        return self.ci_status == "success" and self.mergeable is True and not self.draft
-
-
-@dataclass(frozen=True)
-class CodeScanningFinding:
-    number: int
-    tool: str  # snyk, aqua, other
-    tool_name: str
-    rule_id: str | None
-    rule_name: str | None
-    severity: (
-        str | None
-    )  # critical/high/medium/low when the tool gives one, else error/warning/note
-    state: str  # open, dismissed, fixed
-    created_at: datetime
-    updated_at: datetime | None
-    fixed_at: datetime | None
-    dismissed_at: datetime | None
-    dismissed_reason: str | None
-    html_url: str
-    path: str | None = None
-
-
-@dataclass(frozen=True)
-class DependabotAlert:
-    number: int
-    state: str  # auto_dismissed, dismissed, fixed, open
-    severity: str | None
-    package: str
-    ecosystem: str | None
-    manifest_path: str | None
-    vulnerable_range: str | None
-    fixed_version: str | None
-    ghsa_id: str | None
-    cve_id: str | None
-    summary: str
-    created_at: datetime
-    updated_at: datetime | None
-    fixed_at: datetime | None
-    dismissed_at: datetime | None
-    dismissed_reason: str | None
-    html_url: str
-
-
-@dataclass(frozen=True)
-class CreatedIssue:
-    number: int
-    html_url: str
-    api_url: str
-
-
-def config_from_settings() -> Config | None:
-    """The GitHub source from settings, or None without `GITHUB_TOKEN` and `GITHUB_REPOSITORY`.
-
-    Reference: https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api
-    """
-    from django.conf import settings
-
-    if not settings.GITHUB_TOKEN or not settings.GITHUB_REPOSITORY:
-        return None
-    return Config(
-        token=settings.GITHUB_TOKEN,
-        repository=settings.GITHUB_REPOSITORY,
-        api_url=settings.GITHUB_API_URL,
-        workflow=settings.SECREL_WORKFLOW,
-        branch=settings.SECREL_BRANCH,
-        limits=limits_from_settings(),
-        seconds_between_requests=float(getattr(settings, "GITHUB_SECONDS_BETWEEN_REQUESTS", 0.25)),
-    )
-
-
-class _Retry(WaitCap, GithubRetry):
-    """GithubRetry that never waits longer than `max_wait` (see WaitCap)."""
-
-
-def build_retry(limits: Limits) -> GithubRetry:
-    """`limits.max_retries` retries of 403-rate-limit, 429 and 5xx, none of them longer than
-    `limits.max_wait_seconds`. Only idempotent requests are retried: a retried POST could open
-    the same issue twice. The last response is handed back (`raise_on_status=False`) so PyGithub
-    raises its own exception, with the status and headers.
-
-    Reference: https://pygithub.readthedocs.io/en/stable/github_objects/GithubRetry.html
-    """
-    return _Retry(
-        total=limits.max_retries,
-        backoff_factor=limits.backoff_seconds,
-        backoff_max=limits.max_wait_seconds,
-        retry_after_max=max(1, int(limits.max_wait_seconds)),
-        status_forcelist=[429, *range(500, 600)],
-        allowed_methods=urllib3.Retry.DEFAULT_ALLOWED_METHODS,
-        raise_on_status=False,
-        secondary_rate_wait=min(60.0, limits.max_wait_seconds),
-        max_rate_limit_wait=limits.max_wait_seconds,
-        source=GITHUB.key,
-        source_name=GITHUB.name,
-        max_wait=limits.max_wait_seconds,
-    )
-
-
-def build_client(config: Config) -> Github:
-    """A lazy `Github` on `config.api_url` (GitHub Enterprise included) with a timeout and
-    bounded retries; 100 items per page.
-
-    Reference: https://pygithub.readthedocs.io/en/stable/github.html
-    """
-    return Github(
-        auth=Auth.Token(config.token),
-        base_url=config.api_url.rstrip("/"),
-        timeout=max(1, math.ceil(config.limits.timeout_seconds)),  # PyGithub wants an int
-        retry=build_retry(config.limits),
-        per_page=100,
-        seconds_between_requests=config.seconds_between_requests,
-        seconds_between_writes=config.seconds_between_requests,
-        lazy=True,
-    )
 
 
 def _repo(client: Github, config: Config) -> Repository:
     return client.get_repo(config.repository)
 
 
-@contextmanager
-def _translated(config: Config) -> Iterator[None]:
-    """PyGithub, requests and urllib3 exceptions, and unreadable records, leave as UpstreamError."""
-    try:
-        yield
-    except UpstreamError:
-        raise
-    except RateLimitExceededExceedsMaxWait as exc:
-        raise rate_limited(GITHUB.key, GITHUB.name, exc.wait, status=exc.status) from exc
-    except RateLimitExceededException as exc:
-        wait = retry_after_seconds(exc.headers)
-        raise rate_limited(GITHUB.key, GITHUB.name, wait, status=exc.status) from exc
-    except GithubException as exc:
-        headers = exc.headers or {}
-        data = exc.data if isinstance(exc.data, dict) else {}
-        detail = str(exc.message or data.get("message") or "")
-        if exc.status == 403 and str(headers.get("x-ratelimit-remaining")) == "0":
-            wait = retry_after_seconds(headers)
-            raise rate_limited(GITHUB.key, GITHUB.name, wait, status=403) from exc
-        raise from_status(
-            GITHUB.key, GITHUB.name, exc.status, headers=headers, detail=detail
-        ) from exc
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-        raise network_error(GITHUB.key, GITHUB.name, exc, config.limits.timeout_seconds) from exc
-    except AssertionError as exc:  # PyGithub refuses links to another host than base_url
-        detail = f"it linked to another host ({exc}); check GITHUB_API_URL"
-        raise bad_payload(GITHUB.key, GITHUB.name, detail) from exc
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise bad_payload(GITHUB.key, GITHUB.name, exc) from exc
-
-
-def _streamed(items: PaginatedList[Any]) -> Iterator[Any]:
+def streamed(items: PaginatedList[Any]) -> Iterator[Any]:
     """Iterate a PaginatedList page by page, keeping only the current page in memory
     (PaginatedList itself keeps every element it ever fetched: 2,000 runs would stay)."""
     for item in items:
@@ -276,7 +49,7 @@ def _streamed(items: PaginatedList[Any]) -> Iterator[Any]:
         items._clear()  # the page being yielded is a separate list; this empties the cache
 
 
-def _raw(obj: GithubObject) -> Mapping[str, Any]:
+def raw_of(obj: GithubObject) -> Mapping[str, Any]:
     # `raw_data` would complete the lazy object with one more request per item.
     return GITHUB.mapping(obj._rawData, type(obj).__name__)
 
@@ -306,13 +79,13 @@ def iter_workflow_runs(
     elif created_since is not None:
         kwargs["created"] = f">={created_since.isoformat()}"
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    with _translated(config):
+    with upstream_errors(config):
         runs = _repo(client, config).get_workflow(config.workflow).get_runs(**kwargs)
-        for run in _streamed(runs):
-            raw = _raw(run)
+        for run in streamed(runs):
+            raw = raw_of(run)
             jobs: tuple[WorkflowJob, ...] | None = None
             if with_failures and raw.get("conclusion") in FAILED:
-                jobs = tuple(normalize_job(_raw(job)) for job in run.jobs())
+                jobs = tuple(normalize_job(raw_of(job)) for job in run.jobs())
             yield normalize_workflow_run(raw, jobs=jobs)
 
 
@@ -321,7 +94,7 @@ def fetch_run_jobs(client: Github, config: Config, run_id: int) -> tuple[Workflo
 
     Reference: https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run
     """
-    with _translated(config):
+    with upstream_errors(config):
         repo = _repo(client, config)
         jobs = PaginatedList(
             PyGithubWorkflowJob,
@@ -330,7 +103,7 @@ def fetch_run_jobs(client: Github, config: Config, run_id: int) -> tuple[Workflo
             None,
             list_item="jobs",
         )
-        return tuple(normalize_job(_raw(job)) for job in jobs)
+        return tuple(normalize_job(raw_of(job)) for job in jobs)
 
 
 def iter_dependabot_prs(
@@ -352,10 +125,10 @@ def iter_dependabot_prs(
 
     Reference: https://docs.github.com/en/rest/pulls/pulls#list-pull-requests
     """
-    with _translated(config):
+    with upstream_errors(config):
         repo = _repo(client, config)
-        for pull in _streamed(repo.get_pulls(state="open", base=config.branch)):
-            raw = _raw(pull)
+        for pull in streamed(repo.get_pulls(state="open", base=config.branch)):
+            raw = raw_of(pull)
             if GITHUB.nested(raw, "user", "login") != author:
                 continue
             sha = GITHUB.nested(raw, "head", "sha")
@@ -366,12 +139,12 @@ def iter_dependabot_prs(
                 yield normalize_dependabot_pr(raw, ci_status=known[1])
                 continue
             commit = repo.get_commit(sha)
-            checks = (_raw(check) for check in _streamed(commit.get_check_runs()))
-            combined = _raw(commit.get_combined_status())
+            checks = (raw_of(check) for check in streamed(commit.get_check_runs()))
+            combined = raw_of(commit.get_combined_status())
             status = ci_status(checks, combined)
             if with_mergeable:
                 try:
-                    raw = _raw(pull.complete())  # GET the single PR: `mergeable` lives there
+                    raw = raw_of(pull.complete())  # GET the single PR: `mergeable` lives there
                 except UnknownObjectException:
                     log.warning("pull request %s: no single-PR answer (404)", raw.get("number"))
             yield normalize_dependabot_pr(raw, ci_status=status)
@@ -385,7 +158,7 @@ def fetch_pull_is_open(client: Github, config: Config, number: int) -> bool | No
 
     Reference: https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request
     """
-    with _translated(config):
+    with upstream_errors(config):
         try:
             # `lazy=True` clients return a stub: complete() makes the one GET.
             pull = _repo(client, config).get_pull(int(number)).complete()
@@ -409,9 +182,9 @@ def iter_code_scanning_findings(
     Reference: https://docs.github.com/en/rest/code-scanning/code-scanning#list-code-scanning-alerts-for-a-repository
     """
     kwargs = {k: v for k, v in {"state": state, "tool_name": tool_name}.items() if v}
-    with _translated(config):
-        for alert in _streamed(_repo(client, config).get_codescan_alerts(**kwargs)):
-            yield normalize_code_scanning_alert(_raw(alert))
+    with upstream_errors(config):
+        for alert in streamed(_repo(client, config).get_codescan_alerts(**kwargs)):
+            yield normalize_code_scanning_alert(raw_of(alert))
 
 
 def iter_dependabot_alerts(
@@ -422,9 +195,9 @@ def iter_dependabot_alerts(
     Reference: https://docs.github.com/en/rest/dependabot/alerts#list-dependabot-alerts-for-a-repository
     """
     kwargs = {"state": state} if state else {}
-    with _translated(config):
-        for alert in _streamed(_repo(client, config).get_dependabot_alerts(**kwargs)):
-            yield normalize_dependabot_alert(_raw(alert))
+    with upstream_errors(config):
+        for alert in streamed(_repo(client, config).get_dependabot_alerts(**kwargs)):
+            yield normalize_dependabot_alert(raw_of(alert))
 
 
 def create_issue(
@@ -434,9 +207,9 @@ def create_issue(
 
     Reference: https://docs.github.com/en/rest/issues/issues#create-an-issue
     """
-    with _translated(config):
+    with upstream_errors(config):
         issue = _repo(client, config).create_issue(title=title, body=body, labels=list(labels))
-        return normalize_created_issue(_raw(issue))
+        return normalize_created_issue(raw_of(issue))
 
 
 # Normalize

@@ -1,211 +1,38 @@
-"""PagerDuty REST API v2 through pdpyras: incidents, acknowledgements (log entries), on-calls.
+"""PagerDuty REST API v2 resources: incidents, acknowledgements (log entries), on-calls:
+fetch -> normalize.
 
-The only module that imports pdpyras. pdpyras retries 429 forever by default and never
-retries 5xx; `build_client` bounds both. `iter_all` stops at offset 10,000, so incidents
-and log entries are fetched in time windows, and a window that still holds more than that
-is resumed from the last `created_at` seen instead of being cut short.
+`iter_all` stops at offset 10,000, so incidents and log entries are fetched in time
+windows, and a window that still holds more than that is resumed from the last
+`created_at` seen instead of being cut short.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from oncall_site.integrations import Limits, Source, isoformat_z, limits_from_settings
-from oncall_site.integrations.errors import (
-    BadPayload,
-    UpstreamError,
-    bad_payload,
-    from_status,
-    network_error,
-    rate_limited,
-    retry_after_seconds,
+from oncall_site.integrations.errors import BadPayload
+from oncall_site.integrations.pagerduty.client import (
+    PAGERDUTY,
+    Config,
+    pdpyras,
+    upstream_errors,
 )
-
-with warnings.catch_warnings():
-    # pdpyras warns on import that it is deprecated; its successor (`pagerduty`) refuses
-    # plain-http base URLs, which the sandbox upstreams use.
-    warnings.filterwarnings("ignore", message=r".*pdpyras.*deprecated", category=UserWarning)
-    import pdpyras
+from oncall_site.integrations.pagerduty.types import (
+    Acknowledgement,
+    OnCall,
+    PagerDutyIncident,
+    PagerDutyUser,
+)
+from oncall_site.integrations.timestamps import isoformat_z
 
 log = logging.getLogger(__name__)
 
-PAGERDUTY = Source("pagerduty", "PagerDuty")
-ITERATION_LIMIT = 10_000  # pdpyras.ITERATION_LIMIT: offset + limit may not exceed it
 MAX_RANGE = timedelta(days=180)  # /incidents: "Maximum range is 6 months"
 ACKNOWLEDGE = "acknowledge_log_entry"
-
-
-@dataclass(frozen=True)
-class Config:
-    token: str
-    api_url: str = "https://api.pagerduty.com"
-    service_ids: tuple[str, ...] = ()
-    schedule_ids: tuple[str, ...] = ()
-    limits: Limits = field(default_factory=Limits)
-    page_size: int = 100
-    # Each request covers at most this span; must stay within the API's 6 months.
-    window: timedelta = timedelta(days=30)
-    # The API's offset cap (10,000); tests lower it to exercise the resume path.
-    max_offset: int = ITERATION_LIMIT
-
-
-@dataclass(frozen=True)
-class PagerDutyUser:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class PagerDutyIncident:
-    id: str
-    number: int | None
-    title: str
-    status: str  # triggered, acknowledged, resolved
-    urgency: str | None  # high, low
-    priority_name: str | None  # None when the incident has no priority
-    service_id: str | None
-    service_name: str | None
-    created_at: datetime  # the start, for MTTR
-    resolved_at: datetime | None
-    acknowledged_at: datetime | None
-    last_status_change_at: datetime | None
-    html_url: str
-    assignees: tuple[PagerDutyUser, ...] = ()
-    escalation_policy_name: str | None = None
-    incident_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Acknowledgement:
-    incident_id: str
-    at: datetime
-    by: PagerDutyUser | None
-
-
-@dataclass(frozen=True)
-class OnCall:
-    schedule_id: str | None  # None for a direct user escalation target
-    escalation_level: int
-    user_id: str
-    user_name: str
-    start: datetime | None  # None for a permanent on-call
-    end: datetime | None
-    escalation_policy_id: str | None = None
-
-
-def config_from_settings() -> Config | None:
-    """The PagerDuty source from settings, or None without `PAGERDUTY_API_TOKEN`.
-
-    Reference: https://developer.pagerduty.com/docs/authentication
-    """
-    from django.conf import settings
-
-    if not settings.PAGERDUTY_API_TOKEN:
-        return None
-    return Config(
-        token=settings.PAGERDUTY_API_TOKEN,
-        api_url=settings.PAGERDUTY_API_URL,
-        service_ids=tuple(settings.PAGERDUTY_SERVICE_IDS),
-        schedule_ids=tuple(settings.PAGERDUTY_SCHEDULE_IDS),
-        limits=limits_from_settings(),
-    )
-
-
-class _Session(pdpyras.APISession):
-    """APISession that gives up at once when a 429 asks for a longer wait than allowed."""
-
-    max_wait_seconds: float = 30.0
-
-    def postprocess(self, response: Any, suffix: str | None = None) -> None:
-        super().postprocess(response)
-        if response.status_code == 429:
-            wait = retry_after_seconds(response.headers)
-            if wait is not None and wait > self.max_wait_seconds:
-                raise rate_limited(PAGERDUTY.key, PAGERDUTY.name, wait)
-        if response.ok and response.request.method == "GET":
-            _refuse_empty_page_with_more(response)
-
-
-def _refuse_empty_page_with_more(response: Any) -> None:
-    """An empty page that says `more: true` would make pdpyras's iter_all ask for the same
-    offset with limit 0 forever (it advances by the page's length): fail the call instead."""
-    try:
-        body = response.json()
-    except ValueError:
-        return  # malformed JSON is reported where the body is read
-    if not isinstance(body, dict) or body.get("more") is not True:
-        return
-    lists = [value for value in body.values() if isinstance(value, list)]
-    if lists and not any(lists):
-        raise bad_payload(
-            PAGERDUTY.key,
-            PAGERDUTY.name,
-            f"an empty page at offset {body.get('offset')} that says more follow",
-        )
-
-
-def build_client(config: Config) -> pdpyras.APISession:
-    """An APISession on `config.api_url` with a timeout and bounded retries.
-
-    pdpyras retries a status `retry[status]` times and `max_http_attempts` in all, sleeping
-    `sleep_timer * 2**n`. It cannot be told not to retry 429 at all, so 429 is retried at
-    least once.
-
-    Reference: https://pagerduty.github.io/pdpyras/user_guide.html#http-retry-configuration
-    """
-    limits = config.limits
-    session = _Session(config.token)
-    session.url = config.api_url.rstrip("/")
-    session.timeout = limits.timeout_seconds
-    session.max_wait_seconds = limits.max_wait_seconds
-    session.retry = {429: max(1, limits.max_retries)}
-    if limits.max_retries:
-        session.retry.update({status: limits.max_retries for status in (500, 502, 503, 504)})
-    session.max_http_attempts = max(1, limits.max_retries)
-    session.max_network_attempts = limits.max_retries
-    # First wait = backoff_seconds, then doubling (pdpyras multiplies before each sleep).
-    session.sleep_timer = limits.backoff_seconds / 2
-    session.sleep_timer_base = 2
-    return session
-
-
-@contextmanager
-def _translated(config: Config) -> Iterator[None]:
-    """pdpyras and requests exceptions, and unreadable records, leave as UpstreamError."""
-    try:
-        yield
-    except UpstreamError:
-        raise
-    except pdpyras.PDHTTPError as exc:
-        response = exc.response
-        if response is not None and response.ok:  # 2xx that is not the documented JSON
-            raise bad_payload(PAGERDUTY.key, PAGERDUTY.name, exc.msg) from exc
-        status = getattr(response, "status_code", 0) or 0
-        headers = getattr(response, "headers", None)
-        detail = _error_detail(response)
-        raise from_status(
-            PAGERDUTY.key, PAGERDUTY.name, status, headers=headers, detail=detail
-        ) from exc
-    except pdpyras.PDClientError as exc:  # network errors after max_network_attempts
-        raise network_error(
-            PAGERDUTY.key, PAGERDUTY.name, exc, config.limits.timeout_seconds
-        ) from exc
-    except (pdpyras.URLError, KeyError, TypeError, ValueError) as exc:
-        raise bad_payload(PAGERDUTY.key, PAGERDUTY.name, exc) from exc
-
-
-def _error_detail(response: Any) -> str:
-    try:
-        error = response.json().get("error") or {}
-        return str(error.get("message") or "")
-    except Exception:  # noqa: BLE001 - the status alone is enough
-        return ""
 
 
 # Fetch
@@ -249,7 +76,7 @@ def iter_incidents(
     if statuses:
         params["statuses[]"] = list(statuses)
     until = _aware(until or datetime.now(UTC), since)
-    with _translated(config):
+    with upstream_errors(config):
         for raw in _iter_created(client, config, "/incidents", params, since=since, until=until):
             incident_id = str(raw.get("id", "")) if isinstance(raw, Mapping) else ""
             ack = (acknowledged_at or {}).get(incident_id)
@@ -271,7 +98,7 @@ def fetch_incident(
 
     Reference: https://developer.pagerduty.com/api-reference/005299ed8b4e7-get-an-incident
     """
-    with _translated(config):
+    with upstream_errors(config):
         return normalize_incident(client.rget(f"/incidents/{incident_id}"))
 
 
@@ -292,7 +119,7 @@ def iter_acknowledgements(
     """
     params: dict[str, Any] = {"is_overview": "true", "time_zone": "UTC"}
     until = _aware(until or datetime.now(UTC), since)
-    with _translated(config):
+    with upstream_errors(config):
         for raw in _iter_created(client, config, "/log_entries", params, since=since, until=until):
             ack = normalize_acknowledgement(raw)
             if ack is not None:
@@ -306,7 +133,7 @@ def fetch_first_acknowledged_at(
 
     Reference: https://developer.pagerduty.com/api-reference/367ee2e2d5b3b-list-log-entries-for-an-incident
     """
-    with _translated(config):
+    with upstream_errors(config):
         entries = client.iter_all(
             f"/incidents/{incident_id}/log_entries",
             params={"is_overview": "true", "time_zone": "UTC"},
@@ -339,7 +166,7 @@ def iter_oncalls(
         params["since"] = isoformat_z(since)
     if until is not None:
         params["until"] = isoformat_z(until)
-    with _translated(config):
+    with upstream_errors(config):
         for raw in client.iter_all("/oncalls", params=params, page_size=config.page_size):
             oncall = normalize_oncall(raw)
             if oncall.escalation_level in levels:

@@ -1,0 +1,132 @@
+"""The GitHub client: PyGithub with the base URL, the token, a timeout and bounded retries.
+
+PyGithub's `GithubRetry` sleeps until the rate-limit reset and urllib3 sleeps whatever
+`Retry-After` says; `build_retry` gives it the site's one retry policy instead
+(`retries.py`): at most `max_retries` retries, none waiting longer than `max_wait_seconds`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import requests
+import urllib3
+from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
+from github.GithubException import RateLimitExceededExceedsMaxWait
+
+from oncall_site.integrations.errors import (
+    UpstreamError,
+    bad_payload,
+    from_status,
+    network_error,
+    rate_limited,
+    retry_after_seconds,
+)
+from oncall_site.integrations.payloads import Source
+from oncall_site.integrations.retries import Limits, WaitCap, limits_from_settings, retry_for
+
+GITHUB = Source("github", "GitHub")
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str
+    repository: str  # owner/name
+    api_url: str = "https://api.github.com"
+    workflow: str = "secrel.yml"
+    branch: str = "develop"
+    limits: Limits = field(default_factory=Limits)
+    # PyGithub spaces requests 0.25 s apart by default (GitHub asks for serial requests).
+    seconds_between_requests: float = 0.25
+
+
+def config_from_settings() -> Config | None:
+    """The GitHub source from settings, or None without `GITHUB_TOKEN` and `GITHUB_REPOSITORY`.
+
+    Reference: https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api
+    """
+    from django.conf import settings
+
+    if not settings.GITHUB_TOKEN or not settings.GITHUB_REPOSITORY:
+        return None
+    return Config(
+        token=settings.GITHUB_TOKEN,
+        repository=settings.GITHUB_REPOSITORY,
+        api_url=settings.GITHUB_API_URL,
+        workflow=settings.SECREL_WORKFLOW,
+        branch=settings.SECREL_BRANCH,
+        limits=limits_from_settings(),
+        seconds_between_requests=float(getattr(settings, "GITHUB_SECONDS_BETWEEN_REQUESTS", 0.25)),
+    )
+
+
+class _Retry(WaitCap, GithubRetry):
+    """GithubRetry (which also retries GitHub's rate-limit 403s) under the site's policy."""
+
+
+def build_retry(limits: Limits) -> GithubRetry:
+    """The site's retry policy as a GithubRetry. Its rate-limit waits (until the reset for
+    the primary limit, `secondary_rate_wait` for the secondary one) are capped at
+    `max_wait_seconds` too: a longer one fails at once, as RateLimited.
+
+    Reference: https://pygithub.readthedocs.io/en/stable/github_objects/GithubRetry.html
+    """
+    return retry_for(
+        _Retry,
+        limits,
+        GITHUB,
+        secondary_rate_wait=min(60.0, limits.max_wait_seconds),
+        max_rate_limit_wait=limits.max_wait_seconds,
+    )
+
+
+def build_client(config: Config) -> Github:
+    """A lazy `Github` on `config.api_url` (GitHub Enterprise included) with a timeout and
+    bounded retries; 100 items per page.
+
+    Reference: https://pygithub.readthedocs.io/en/stable/github.html
+    """
+    return Github(
+        auth=Auth.Token(config.token),
+        base_url=config.api_url.rstrip("/"),
+        timeout=max(1, math.ceil(config.limits.timeout_seconds)),  # PyGithub wants an int
+        retry=build_retry(config.limits),
+        per_page=100,
+        seconds_between_requests=config.seconds_between_requests,
+        seconds_between_writes=config.seconds_between_requests,
+        lazy=True,
+    )
+
+
+@contextmanager
+def upstream_errors(config: Config) -> Iterator[None]:
+    """PyGithub, requests and urllib3 exceptions, and unreadable records, leave as UpstreamError."""
+    try:
+        yield
+    except UpstreamError:
+        raise
+    except RateLimitExceededExceedsMaxWait as exc:
+        raise rate_limited(GITHUB.key, GITHUB.name, exc.wait, status=exc.status) from exc
+    except RateLimitExceededException as exc:
+        wait = retry_after_seconds(exc.headers)
+        raise rate_limited(GITHUB.key, GITHUB.name, wait, status=exc.status) from exc
+    except GithubException as exc:
+        headers = exc.headers or {}
+        data = exc.data if isinstance(exc.data, dict) else {}
+        detail = str(exc.message or data.get("message") or "")
+        if exc.status == 403 and str(headers.get("x-ratelimit-remaining")) == "0":
+            wait = retry_after_seconds(headers)
+            raise rate_limited(GITHUB.key, GITHUB.name, wait, status=403) from exc
+        raise from_status(
+            GITHUB.key, GITHUB.name, exc.status, headers=headers, detail=detail
+        ) from exc
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        raise network_error(GITHUB.key, GITHUB.name, exc, config.limits.timeout_seconds) from exc
+    except AssertionError as exc:  # PyGithub refuses links to another host than base_url
+        detail = f"it linked to another host ({exc}); check GITHUB_API_URL"
+        raise bad_payload(GITHUB.key, GITHUB.name, detail) from exc
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise bad_payload(GITHUB.key, GITHUB.name, exc) from exc
