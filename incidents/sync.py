@@ -19,6 +19,7 @@ from incidents.metrics import severity_from_pagerduty
 from incidents.models import OPEN_STATES, Alert, Incident, Source, State
 from oncall_site.integrations import datadog, pagerduty
 from oncall_site.integrations.errors import BadPayload, UpstreamError
+from oncall_site.integrations.timestamps import parse_instant
 from oncall_site.links import http_url
 from oncall_site.sync import Ownership, SyncContext, job, upsert, vendors
 from rotations.models import Service
@@ -286,13 +287,11 @@ class Unreadable:
 
 
 def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
+    """A timestamp from a record we could not normalize: unreadable is unknown, not an error."""
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_instant(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else None
 
 
 MONITORS: Ownership[Alert] = Ownership(

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from oncall_site.integrations import github
 from oncall_site.integrations.errors import UpstreamError
+from oncall_site.integrations.timestamps import parse_instant
 from oncall_site.sync import Ownership, SyncContext, clean, job, upsert, vendors
 from security.models import DependabotPR, SecrelRun
 from security.secrel import FAILED
@@ -146,12 +147,8 @@ def secrel_runs(ctx: SyncContext) -> None:
     newest first, so reading stops at the first page that reaches past `since`.
     """
     config: github.Config = ctx.config
-    cursor = ctx.cursor.get("secrel_since")
-    since = (
-        datetime.fromisoformat(cursor) - OVERLAP
-        if cursor
-        else ctx.now - timedelta(days=settings.SYNC_BACKFILL_DAYS)
-    )
+    cursor = parse_instant(ctx.cursor.get("secrel_since"))
+    since = cursor - OVERLAP if cursor else ctx.now - timedelta(days=settings.SYNC_BACKFILL_DAYS)
     unfinished = SecrelRun.objects.exclude(status="completed").order_by("created_at").first()
     if unfinished is not None and unfinished.created_at < since:
         since = unfinished.created_at
