@@ -296,3 +296,11 @@ def test_it_answers_400_to_a_report_without_an_id(client, teams):
     response = post_slack(client, body)
     assert response.status_code == 400 and "report_id" in response.json()["detail"]
     assert not Incident.objects.exists()
+
+
+def test_a_javascript_link_in_a_pagerduty_event_is_not_stored(client, teams):
+    payload = json.loads(body_of("pagerduty_incident_triggered.json"))
+    payload["event"]["data"]["html_url"] = "javascript:alert(document.cookie)"
+    body = json.dumps(payload).encode()
+    assert post_pagerduty(client, body).status_code == 200
+    assert Incident.objects.get(external_id="Q2PX7ZSGLDOWJZ").upstream_url == ""
