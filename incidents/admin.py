@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from incidents import rules
 from incidents.models import Alert, ApiToken, Incident, IncidentImpact, IncidentUpdate
 
 # Addresses typed without a scheme are web addresses (Django 6's default, said now).
@@ -36,11 +37,11 @@ class TicketFilter(admin.SimpleListFilter):
     parameter_name = "ticket"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("no", "No ticket yet"), ("yes", "Has a ticket")]
+        return [("no", "Owes a ticket"), ("yes", "Has a ticket")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "no":
-            return queryset.filter(ticket_url="")
+            return queryset.filter(rules.OWES_TICKET)
         if self.value() == "yes":
             return queryset.exclude(ticket_url="")
         return queryset

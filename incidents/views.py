@@ -3,8 +3,6 @@ active alerts page."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents import selectors, services, tickets
+from incidents import rules, selectors, services, tickets
 from incidents.forms import (
     ImpactEndForm,
     ImpactForm,
@@ -27,21 +25,11 @@ from incidents.forms import (
     UpdateForm,
     now_local,
 )
-from incidents.metrics import update_overdue
 from incidents.models import Alert, Incident, IncidentImpact
 from oncall_site.models import SourceState
 from rotations.models import PartnerTeam
 
 PAGE_SIZE = 50
-
-
-def overdue_for_update(incident: Incident, now: datetime) -> bool:
-    """SEV1-2, still open, and more than 30 minutes since its last timeline update."""
-    if not incident.is_open:
-        return False
-    return update_overdue(
-        incident.severity or None, incident.last_update_at, incident.started_at, None, now
-    )
 
 
 def _apply_errors(form: Form, exc: ValidationError) -> None:
@@ -59,12 +47,11 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     incidents = selectors.incident_list(filters)
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    for incident in page:
-        incident.overdue = overdue_for_update(incident, now)
     ctx = {
         "page": page,
+        "incidents": selectors.with_markers(page, now=now),
         "filters": filters,
-        "choices": selectors.filter_choices(),
+        "choices": selectors.filter_choices(now=now),
         "now": now,
     }
     return render(request, "incidents/incident_list.html", ctx)
@@ -123,9 +110,11 @@ def _render_detail(
             ImpactEndForm(prefix=f"end-{impact.pk}", initial={"end": now_local()}),
         )
         impacts.append({"impact": impact, "form": edit, "end_form": end})
+    now = timezone.now()
     ctx = {
         "incident": incident,
-        "overdue": overdue_for_update(incident, timezone.now()),
+        "markers": rules.incident_markers(incident, now=now),
+        "implied_impact_team": selectors.implied_impact_team(incident),
         "transition_form": bound.get("transition") or TransitionForm(incident=incident),
         "update_form": bound.get("update") or UpdateForm(),
         "impact_form": bound.get("impact")
@@ -136,7 +125,7 @@ def _render_detail(
         "github_configured": tickets.github_configured(),
         "github_not_configured": tickets.NOT_CONFIGURED,
         "open_form": next(iter(bound), "") or ("impact-edit" if impact_forms else ""),
-        "now": timezone.now(),
+        "now": now,
     }
     return render(request, "incidents/incident_detail.html", ctx, status=status)
 
@@ -299,6 +288,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.active_alerts(), PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "page": page,
+        "monitors": selectors.with_firing_incident(page),
         "now": timezone.now(),
         "datadog_configured": bool(
             getattr(settings, "DATADOG_API_KEY", "") and getattr(settings, "DATADOG_APP_KEY", "")

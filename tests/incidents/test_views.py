@@ -114,7 +114,7 @@ def test_it_escapes_external_text(logged_in, teams, make_incident):
         ({"source": "slack"}, {"acked"}),
         ({"team": "cc"}, {"triggered", "resolved"}),  # cc-app's team, or impact on CC
         ({"team": "ee"}, {"acked"}),
-        ({"ticket": "no"}, {"triggered", "acked", "canceled"}),
+        ({"ticket": "no"}, {"triggered", "acked"}),  # a canceled one owes no ticket
         ({"acknowledged": "no"}, {"triggered", "canceled"}),
     ],
 )
@@ -334,6 +334,14 @@ def test_it_shows_the_detail_page(logged_in, incident):
     assert "update overdue" in body  # SEV2, open, no update in 2 hours
     assert "bip 5xx" in body
     assert "Until one is, the metrics count Contention Classification" in body
+
+
+def test_a_canceled_incident_owes_no_ticket_and_counts_no_impact(logged_in, incident):
+    Incident.objects.filter(pk=incident.pk).update(state=State.CANCELED, canceled_at=timezone.now())
+    body = logged_in.get(reverse("incident-detail", args=[incident.pk])).content.decode()
+    assert ">no ticket<" not in body and "A canceled incident needs no ticket." in body
+    assert "Every incident needs a ticket." not in body
+    assert "the metrics count" not in body
 
 
 def test_it_answers_404_for_an_unknown_incident(logged_in, teams):
@@ -652,12 +660,26 @@ def test_it_turns_an_alert_into_an_incident_once(logged_in, teams):
     assert f"#{incident.pk}" in body and "Declare incident" not in body
 
 
+def test_it_offers_no_second_incident_for_a_firing_already_declared(logged_in, teams):
+    alert = make_alert()
+    logged_in.post(reverse("alert-declare", args=[alert.pk]))
+    incident = Incident.objects.get()
+    Incident.objects.filter(pk=incident.pk).update(state=State.RESOLVED, resolved_at=timezone.now())
+    body = logged_in.get(reverse("alert-list")).content.decode()
+    assert f"#{incident.pk}</a>" in body
+    assert reverse("alert-declare", args=[alert.pk]) not in body
+    logged_in.post(reverse("alert-declare", args=[alert.pk]))
+    assert Incident.objects.count() == 1
+
+
 def test_it_declares_a_new_incident_when_the_monitor_fires_again(logged_in, teams):
     alert = make_alert()
     logged_in.post(reverse("alert-declare", args=[alert.pk]))
     first = Incident.objects.get()
     Incident.objects.filter(pk=first.pk).update(state=State.RESOLVED, resolved_at=timezone.now())
     Alert.objects.filter(pk=alert.pk).update(triggered_at=timezone.now())
+    body = logged_in.get(reverse("alert-list")).content.decode()
+    assert "Declare a new incident" in body
     logged_in.post(reverse("alert-declare", args=[alert.pk]))
     assert Incident.objects.count() == 2
 
