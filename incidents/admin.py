@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from incidents import rules
-from incidents.models import Alert, ApiToken, Incident, IncidentImpact, IncidentUpdate
+from incidents.models import ApiToken, DatadogMonitor, Incident, IncidentImpact, IncidentUpdate
 
 # Addresses typed without a scheme are web addresses (Django 6's default, said now).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -168,8 +168,8 @@ class IncidentImpactAdmin(admin.ModelAdmin):
     raw_id_fields = ["incident"]
 
 
-@admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+@admin.register(DatadogMonitor)
+class DatadogMonitorAdmin(admin.ModelAdmin):
     list_display = ["name", "status", "active", "triggered_at", "last_seen_at", "incident"]
     list_filter = ["active", "status"]
     search_fields = ["name", "monitor_id"]

@@ -235,8 +235,9 @@ class IncidentImpact(models.Model):
             raise ValidationError({"end": "The impact cannot end before it starts."})
 
 
-class Alert(models.Model):
-    """A Datadog monitor matching the configured query, as last seen by the sync."""
+class DatadogMonitor(models.Model):
+    """A Datadog monitor matching the configured query, as last seen by the sync; the alerts
+    page lists those alerting (in Alert, Warn or No Data)."""
 
     monitor_id = models.BigIntegerField(unique=True)
     name = models.CharField(max_length=500)
@@ -251,7 +252,12 @@ class Alert(models.Model):
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     incident = models.ForeignKey(
-        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+        Incident,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="datadog_monitors",
+        help_text="The incident declared from it (from the alerts page), if any.",
     )
 
     class Meta:

@@ -19,7 +19,7 @@ from incidents.metrics import Impact, IncidentFacts, incident_metrics, to_json
 from incidents.models import (
     ACTIVE_ALERT_STATUSES,
     OPEN_STATES,
-    Alert,
+    DatadogMonitor,
     Incident,
     IncidentImpact,
     Severity,
@@ -213,7 +213,7 @@ def implied_impact_team(incident: Incident) -> PartnerTeam | None:
 def incident_detail(incident_id: int) -> Incident | None:
     return (
         Incident.objects.select_related("service__team", "reporter_team")
-        .prefetch_related("updates__author", "impacts__team", "alerts")
+        .prefetch_related("updates__author", "impacts__team", "datadog_monitors")
         .filter(pk=incident_id)
         .first()
     )
@@ -386,16 +386,16 @@ def incident_facts(*, since: datetime, until: datetime) -> FactsResult:
 # Alerts
 
 
-def active_alerts() -> QuerySet[Alert]:
+def active_alerts() -> QuerySet[DatadogMonitor]:
     """Monitors in Alert, Warn or No Data at the last sync, alerting ones first, oldest first."""
     return (
-        Alert.objects.filter(active=True, status__in=ACTIVE_ALERT_STATUSES)
+        DatadogMonitor.objects.filter(active=True, status__in=ACTIVE_ALERT_STATUSES)
         .select_related("incident")
         .order_by("status", "triggered_at", "first_seen_at", "pk")
     )
 
 
-def with_firing_incident(monitors: Iterable[Alert]) -> list[Alert]:
+def with_firing_incident(monitors: Iterable[DatadogMonitor]) -> list[DatadogMonitor]:
     """The monitors, each with its `firing_incident`: the incident a click opens, or None
     when a click declares a new one (see `rules.firing_incident`)."""
     listed = list(monitors)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from incidents import rules
 from incidents.models import (
-    Alert,
+    DatadogMonitor,
     Incident,
     IncidentImpact,
     IncidentUpdate,
@@ -258,14 +258,16 @@ def ticket_link(*, incident: Incident, url: str, user: User) -> Incident:
     return incident
 
 
-def alert_declare_incident(*, alert: Alert, user: User) -> tuple[Incident, bool]:
+def alert_declare_incident(*, alert: DatadogMonitor, user: User) -> tuple[Incident, bool]:
     """The alert's incident, declaring it if needed: (incident, created).
 
     Idempotent: the alert remembers its incident, and the incident is keyed on the monitor
     and the moment it fired, so two clicks (or two people) make one incident.
     """
     with transaction.atomic():
-        locked = Alert.objects.select_for_update().select_related("incident").get(pk=alert.pk)
+        locked = (
+            DatadogMonitor.objects.select_for_update().select_related("incident").get(pk=alert.pk)
+        )
         current = rules.firing_incident(locked)
         if current is not None:
             return current, False

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from incidents.metrics import severity_from_pagerduty
-from incidents.models import OPEN_STATES, Alert, Incident, Source, State
+from incidents.models import OPEN_STATES, DatadogMonitor, Incident, Source, State
 from oncall_site.integrations import datadog, pagerduty
 from oncall_site.integrations.errors import BadPayload, UpstreamError
 from oncall_site.sync import SyncContext, batched
@@ -283,7 +283,8 @@ def sync_datadog_monitors(ctx: SyncContext) -> None:
     for chunk in batched(datadog.iter_monitors(ctx.client, config)):
         ctx.fetched += len(chunk)
         existing = {
-            a.monitor_id: a for a in Alert.objects.filter(monitor_id__in=[m.id for m in chunk])
+            a.monitor_id: a
+            for a in DatadogMonitor.objects.filter(monitor_id__in=[m.id for m in chunk])
         }
         creates, updates = [], []
         for monitor in chunk:
@@ -300,7 +301,7 @@ def sync_datadog_monitors(ctx: SyncContext) -> None:
             row = existing.get(monitor.id)
             if row is None:
                 creates.append(
-                    Alert(
+                    DatadogMonitor(
                         monitor_id=monitor.id, first_seen_at=ctx.now, last_seen_at=ctx.now, **fields
                     )
                 )
@@ -310,8 +311,8 @@ def sync_datadog_monitors(ctx: SyncContext) -> None:
                 row.last_seen_at = ctx.now
                 updates.append(row)
         with transaction.atomic():
-            Alert.objects.bulk_create(creates)
-            Alert.objects.bulk_update(
+            DatadogMonitor.objects.bulk_create(creates)
+            DatadogMonitor.objects.bulk_update(
                 updates,
                 [
                     "name",
@@ -327,7 +328,7 @@ def sync_datadog_monitors(ctx: SyncContext) -> None:
         written += len(creates) + len(updates)
     # Only after the whole list arrived: a failure mid-way must not mark alerts recovered.
     written += (
-        Alert.objects.filter(active=True)
+        DatadogMonitor.objects.filter(active=True)
         .exclude(monitor_id__in=seen)
         .update(active=False, status="OK")
     )

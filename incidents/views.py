@@ -25,7 +25,7 @@ from incidents.forms import (
     UpdateForm,
     now_local,
 )
-from incidents.models import Alert, Incident, IncidentImpact
+from incidents.models import DatadogMonitor, Incident, IncidentImpact
 from oncall_site.models import SourceState
 from rotations.models import PartnerTeam
 
@@ -300,7 +300,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def alert_declare(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = get_object_or_404(Alert, pk=alert_id)
+    alert = get_object_or_404(DatadogMonitor, pk=alert_id)
     incident, created = services.alert_declare_incident(alert=alert, user=request.user)
     if created:
         messages.success(request, f"Incident #{incident.pk} declared from the alert.")

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Alert, ApiToken, Incident, IncidentImpact, State, token_digest
+from incidents.models import ApiToken, DatadogMonitor, Incident, IncidentImpact, State, token_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def incident(teams, make_incident):
 
 
 def test_it_shows_every_incident_admin_page(admin_client, incident):
-    Alert.objects.create(
+    DatadogMonitor.objects.create(
         monitor_id=1,
         name="bgs p99",
         status="Alert",
@@ -41,7 +41,7 @@ def test_it_shows_every_incident_admin_page(admin_client, incident):
         reverse("admin:incidents_incident_add"),
         reverse("admin:incidents_incidentupdate_changelist"),
         reverse("admin:incidents_incidentimpact_changelist"),
-        reverse("admin:incidents_alert_changelist"),
+        reverse("admin:incidents_datadogmonitor_changelist"),
         reverse("admin:incidents_apitoken_changelist"),
         reverse("admin:incidents_apitoken_add"),
     ]

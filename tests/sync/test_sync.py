@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from incidents.models import Alert, Incident
+from incidents.models import DatadogMonitor, Incident
 from oncall_site.models import SourceState
 from oncall_site.sync import run_source
 from security.models import DependabotPR, SecrelRun
@@ -19,7 +19,7 @@ SOURCES = ("pagerduty", "datadog", "github")
 def snapshot() -> dict[str, int]:
     return {
         "incidents": Incident.objects.count(),
-        "alerts": Alert.objects.count(),
+        "alerts": DatadogMonitor.objects.count(),
         "runs": SecrelRun.objects.count(),
         "prs": DependabotPR.objects.count(),
     }
