@@ -111,9 +111,15 @@ def _render_detail(
         )
         impacts.append({"impact": impact, "form": edit, "end_form": end})
     now = timezone.now()
+    markers = rules.incident_markers(incident, now=now)
+    github_configured = tickets.github_configured()
+    draft = None
+    if github_configured and markers.owes_ticket:  # what the "Create the GitHub issue" button makes
+        url = request.build_absolute_uri(reverse("incident-detail", args=[incident.pk]))
+        draft = tickets.ticket_draft(incident, incident_url=url)
     ctx = {
         "incident": incident,
-        "markers": rules.incident_markers(incident, now=now),
+        "markers": markers,
         "implied_impact_team": selectors.implied_impact_team(incident),
         "transition_form": bound.get("transition") or TransitionForm(incident=incident),
         "update_form": bound.get("update") or UpdateForm(),
@@ -122,7 +128,8 @@ def _render_detail(
         "impacts": impacts,
         "edit_form": bound.get("edit") or IncidentEditForm(instance=incident),
         "ticket_form": bound.get("ticket") or TicketLinkForm(),
-        "github_configured": tickets.github_configured(),
+        "github_configured": github_configured,
+        "ticket_draft": draft,
         "github_not_configured": tickets.NOT_CONFIGURED,
         "open_form": next(iter(bound), "") or ("impact-edit" if impact_forms else ""),
         "now": now,
