@@ -169,9 +169,11 @@ def test_it_shows_an_absence_that_is_over_as_available(client, member, make_engi
     make_engineer("Dee", unavailable_from=date(2026, 2, 1), unavailable_to=date(2026, 2, 10))
     make_engineer("Eve", unavailable_from=date(2026, 4, 1), unavailable_to=date(2026, 4, 10))
     body = client.get(reverse("rotations")).content.decode()
-    row = lambda name: body[
-        body.index(f">{name}</a>") : body.index("</tr>", body.index(f">{name}</a>"))
-    ]  # noqa: E731
+
+    def row(name: str) -> str:
+        start = body.index(f">{name}</a>")
+        return body[start : body.index("</tr>", start)]
+
     assert "available" in row("Dee") and "away" not in row("Dee")
     assert "away Apr 1, 2026 – Apr 10, 2026" in row("Eve")
 
