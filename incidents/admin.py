@@ -1,5 +1,5 @@
-"""The back office for incidents: corrections to synced data, the timeline and impact, alerts,
-and API tokens (created here and shown once)."""
+"""The back office for incidents: corrections to synced data, the timeline and impact, and
+Datadog monitors."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 
-from incidents.models import Alert, ApiToken, Incident, IncidentImpact, IncidentUpdate
+from incidents import rules
+from incidents.models import DatadogMonitor, Incident, IncidentImpact, IncidentUpdate
 
 # Addresses typed without a scheme are web addresses (Django 6's default, said now).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -36,11 +36,11 @@ class TicketFilter(admin.SimpleListFilter):
     parameter_name = "ticket"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("no", "No ticket yet"), ("yes", "Has a ticket")]
+        return [("no", "Owes a ticket"), ("yes", "Has a ticket")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "no":
-            return queryset.filter(ticket_url="")
+            return queryset.filter(rules.OWES_TICKET)
         if self.value() == "yes":
             return queryset.exclude(ticket_url="")
         return queryset
@@ -167,8 +167,8 @@ class IncidentImpactAdmin(admin.ModelAdmin):
     raw_id_fields = ["incident"]
 
 
-@admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+@admin.register(DatadogMonitor)
+class DatadogMonitorAdmin(admin.ModelAdmin):
     list_display = ["name", "status", "active", "triggered_at", "last_seen_at", "incident"]
     list_filter = ["active", "status"]
     search_fields = ["name", "monitor_id"]
@@ -176,40 +176,3 @@ class AlertAdmin(admin.ModelAdmin):
     raw_id_fields = ["incident"]
     readonly_fields = ["first_seen_at", "last_seen_at"]
     formfield_overrides = URL_FIELDS
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at"]
-    search_fields = ["name", "user__username", "prefix"]
-    list_select_related = ["user"]
-    readonly_fields = ["prefix", "created_at", "last_used_at"]
-    autocomplete_fields = ["user"]
-
-    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
-        return ["user", "name"] if obj is None else ["user", "name", *self.readonly_fields]
-
-    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
-        if not change:
-            # Kept on the instance only long enough for `response_add` to show it once.
-            obj._new_secret = obj.set_new_secret()  # type: ignore[attr-defined]
-        super().save_model(request, obj, form, change)
-
-    def response_add(
-        self, request: HttpRequest, obj: ApiToken, post_url_continue: str | None = None
-    ) -> HttpResponse:
-        secret = getattr(obj, "_new_secret", None)
-        if secret is None:  # pragma: no cover - always set by save_model on add
-            return super().response_add(request, obj, post_url_continue)
-        # Shown in the page itself, not in a message: messages may live in a cookie.
-        return TemplateResponse(
-            request,
-            "admin/incidents/apitoken/created.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "API token created",
-                "token": obj,
-                "secret": secret,
-                "opts": self.model._meta,
-            },
-        )

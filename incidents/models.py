@@ -1,8 +1,6 @@
 """Incidents (from PagerDuty, Slack reports, Datadog alerts or by hand), their timeline and
-partner-team impact, the Datadog monitors currently alerting, and API tokens."""
+partner-team impact, and the Datadog monitors the sync sees."""
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -235,8 +233,9 @@ class IncidentImpact(models.Model):
             raise ValidationError({"end": "The impact cannot end before it starts."})
 
 
-class Alert(models.Model):
-    """A Datadog monitor matching the configured query, as last seen by the sync."""
+class DatadogMonitor(models.Model):
+    """A Datadog monitor matching the configured query, as last seen by the sync; the alerts
+    page lists those alerting (in Alert, Warn or No Data)."""
 
     monitor_id = models.BigIntegerField(unique=True)
     name = models.CharField(max_length=500)
@@ -251,7 +250,12 @@ class Alert(models.Model):
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     incident = models.ForeignKey(
-        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+        Incident,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="datadog_monitors",
+        help_text="The incident declared from it (from the alerts page), if any.",
     )
 
     class Meta:
@@ -267,46 +271,3 @@ class Alert(models.Model):
 
 
 ACTIVE_ALERT_STATUSES = ("Alert", "Warn", "No Data")
-
-
-def token_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-class ApiToken(models.Model):
-    """A secret for scripts calling `/api/v1/` with `Authorization: Bearer <token>`.
-
-    Only the SHA-256 of the token is stored: a leaked database does not leak working
-    tokens, and the token is shown once, when it is created. The secret has 256 bits of
-    randomness, so a plain (unsalted, fast) hash is enough to look it up by.
-    """
-
-    PREFIX = "oncall_"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="api_tokens",
-        help_text="Requests with this token act as this user (who must stay active).",
-    )
-    name = models.CharField(max_length=100, help_text="What it is for, e.g. 'sprint review sheet'.")
-    prefix = models.CharField(
-        max_length=16, editable=False, help_text="The token's first characters, to recognize it."
-    )
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = "API token"
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    def set_new_secret(self) -> str:
-        """Give the token a fresh secret and return it; the caller shows it once."""
-        secret = self.PREFIX + secrets.token_urlsafe(32)
-        self.prefix = secret[: len(self.PREFIX) + 4]
-        self.digest = token_digest(secret)
-        return secret

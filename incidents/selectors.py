@@ -6,18 +6,20 @@ what the pure functions see, so the page, the API and the command agree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
+from incidents import rules
 from incidents.metrics import Impact, IncidentFacts, incident_metrics, to_json
 from incidents.models import (
     ACTIVE_ALERT_STATUSES,
     OPEN_STATES,
-    Alert,
+    DatadogMonitor,
     Incident,
     IncidentImpact,
     Severity,
@@ -26,6 +28,7 @@ from incidents.models import (
 )
 from incidents.windows import Window, WindowError, isoformat_utc, parse_instant, parse_window
 from rotations.models import PartnerTeam, Sprint, team_today, team_zone
+from rotations.selectors import current_sprint
 
 # Pseudo-states of the list filter, beside the real ones.
 STATE_OPEN = "open"
@@ -50,7 +53,7 @@ class IncidentFilters:
     since: datetime | None = None
     until: datetime | None = None
     acknowledged: str = ""  # yes / no
-    ticket: str = ""  # yes / no
+    ticket: str = ""  # no: owes a ticket (see rules.owes_ticket); yes: has one
     review: str = ""  # yes: flagged for review
     impacted: str = ""  # team slug whose impact overlaps [impact_since, impact_until)
     impact_since: datetime | None = None
@@ -169,7 +172,7 @@ def incident_list(filters: IncidentFilters) -> QuerySet[Incident]:
     if filters.acknowledged:
         incidents = incidents.filter(acknowledged_at__isnull=filters.acknowledged == "no")
     if filters.ticket == "no":
-        incidents = incidents.filter(ticket_url="")
+        incidents = incidents.filter(rules.OWES_TICKET)
     elif filters.ticket == "yes":
         incidents = incidents.exclude(ticket_url="")
     if filters.review:
@@ -181,18 +184,44 @@ def incident_list(filters: IncidentFilters) -> QuerySet[Incident]:
     return incidents
 
 
+def with_markers(incidents: Iterable[Incident], *, now: datetime) -> list[Incident]:
+    """The incidents, each with its `markers` (overdue for an update, owes a ticket, flagged
+    for review) decided as of `now`."""
+    marked = list(incidents)
+    for incident in marked:
+        incident.markers = rules.incident_markers(incident, now=now)
+    return marked
+
+
+def incidents_owing_ticket() -> QuerySet[Incident]:
+    """Incidents without a ticket that must have one (every one but the canceled)."""
+    return Incident.objects.filter(rules.OWES_TICKET)
+
+
+def implied_impact_team(incident: Incident) -> PartnerTeam | None:
+    """The partner team the metrics count as impacted when the incident has no impact
+    recorded (see `rules.service_team_counts_as_impacted`); None when they count none."""
+    team = incident.service.team if incident.service else None
+    counted = rules.service_team_counts_as_impacted(
+        state=incident.state,
+        has_recorded_impact=bool(incident.impacts.all()),
+        team_is_platform=team.is_platform if team else None,
+    )
+    return team if counted else None
+
+
 def incident_detail(incident_id: int) -> Incident | None:
     return (
         Incident.objects.select_related("service__team", "reporter_team")
-        .prefetch_related("updates__author", "impacts__team", "alerts")
+        .prefetch_related("updates__author", "impacts__team", "datadog_monitors")
         .filter(pk=incident_id)
         .first()
     )
 
 
-def filter_choices() -> dict[str, Any]:
+def filter_choices(*, now: datetime) -> dict[str, Any]:
     """The options of the list's filter form: two queries whatever the data size."""
-    today = team_today()
+    today = team_today(now)
     return {
         "states": STATE_FILTERS,
         "severities": [*Severity.choices, (SEVERITY_UNKNOWN, "Not set")],
@@ -207,10 +236,6 @@ def filter_choices() -> dict[str, Any]:
 
 
 # Windows
-
-
-def current_sprint() -> Sprint | None:
-    return Sprint.objects.containing(team_today()).first()
 
 
 def sprint_window(sprint: Sprint) -> Window:
@@ -241,7 +266,7 @@ def window_from_params(params: Mapping[str, str], *, default_to_current: bool) -
             raise WindowError(f"There is no sprint {int(sprint_raw)}.")
         return sprint_window(sprint)
     if default_to_current:
-        sprint = current_sprint()
+        sprint = current_sprint(now=timezone.now())
         if sprint is None:
             raise WindowError(
                 "No sprint covers today: choose since and until, or set the sprint cadence."
@@ -253,7 +278,7 @@ def window_from_params(params: Mapping[str, str], *, default_to_current: bool) -
 def trend_sprints(*, last: Sprint | None, count: int = 8) -> list[Sprint]:
     """Up to `count` sprints ending with `last` (the current one when None), oldest first."""
     if last is None:
-        last = current_sprint()
+        last = current_sprint(now=timezone.now())
     if last is None:
         return []
     sprints = Sprint.objects.filter(number__lte=last.number).order_by("-number")[:count]
@@ -361,13 +386,22 @@ def incident_facts(*, since: datetime, until: datetime) -> FactsResult:
 # Alerts
 
 
-def active_alerts() -> QuerySet[Alert]:
+def active_alerts() -> QuerySet[DatadogMonitor]:
     """Monitors in Alert, Warn or No Data at the last sync, alerting ones first, oldest first."""
     return (
-        Alert.objects.filter(active=True, status__in=ACTIVE_ALERT_STATUSES)
+        DatadogMonitor.objects.filter(active=True, status__in=ACTIVE_ALERT_STATUSES)
         .select_related("incident")
         .order_by("status", "triggered_at", "first_seen_at", "pk")
     )
+
+
+def with_firing_incident(monitors: Iterable[DatadogMonitor]) -> list[DatadogMonitor]:
+    """The monitors, each with its `firing_incident`: the incident a click opens, or None
+    when a click declares a new one (see `rules.firing_incident`)."""
+    listed = list(monitors)
+    for monitor in listed:
+        monitor.firing_incident = rules.firing_incident(monitor)
+    return listed
 
 
 # The metrics document (the API and the `metrics` command)

@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from incidents import rules
 from incidents.models import (
-    Alert,
+    DatadogMonitor,
     Incident,
     IncidentImpact,
     IncidentUpdate,
@@ -257,25 +258,20 @@ def ticket_link(*, incident: Incident, url: str, user: User) -> Incident:
     return incident
 
 
-def alert_firing_key(alert: Alert) -> str:
-    """The incident key of one firing of a monitor: a monitor that recovers and fires again
-    later is a new incident, a second click on the same firing is not."""
-    since = alert.firing_since
-    return f"{alert.monitor_id}:{int(since.timestamp())}"[:64]
-
-
-def alert_declare_incident(*, alert: Alert, user: User) -> tuple[Incident, bool]:
+def alert_declare_incident(*, alert: DatadogMonitor, user: User) -> tuple[Incident, bool]:
     """The alert's incident, declaring it if needed: (incident, created).
 
     Idempotent: the alert remembers its incident, and the incident is keyed on the monitor
     and the moment it fired, so two clicks (or two people) make one incident.
     """
     with transaction.atomic():
-        locked = Alert.objects.select_for_update().select_related("incident").get(pk=alert.pk)
-        key = alert_firing_key(locked)
-        current = locked.incident
-        if current is not None and (current.is_open or current.external_id == key):
+        locked = (
+            DatadogMonitor.objects.select_for_update().select_related("incident").get(pk=alert.pk)
+        )
+        current = rules.firing_incident(locked)
+        if current is not None:
             return current, False
+        key = rules.firing_key(locked)
         existing = Incident.objects.filter(source=Source.DATADOG, external_id=key).first()
         if existing is not None:
             locked.incident = existing

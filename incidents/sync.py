@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 
 from incidents.metrics import severity_from_pagerduty
-from incidents.models import OPEN_STATES, Alert, Incident, Source, State
+from incidents.models import OPEN_STATES, DatadogMonitor, Incident, Source, State
 from oncall_site.integrations import datadog, pagerduty
 from oncall_site.integrations.errors import BadPayload, UpstreamError
 from oncall_site.integrations.timestamps import parse_instant
@@ -294,8 +294,8 @@ def _timestamp(value: Any) -> datetime | None:
         return None
 
 
-MONITORS: Ownership[Alert] = Ownership(
-    Alert,
+MONITORS: Ownership[DatadogMonitor] = Ownership(
+    DatadogMonitor,
     key=("monitor_id",),
     upstream=("name", "status", "tags", "triggered_at", "url", "monitor_type", "active"),
     links=("url",),
@@ -334,7 +334,7 @@ def datadog_monitors(ctx: SyncContext) -> None:
         ).total
     # Only after the whole list arrived: a failure mid-way must not mark alerts recovered.
     ctx.written += (
-        Alert.objects.filter(active=True)
+        DatadogMonitor.objects.filter(active=True)
         .exclude(monitor_id__in=seen)
         .update(active=False, status="OK", last_seen_at=ctx.now)
     )

@@ -3,9 +3,6 @@ active alerts page."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents import selectors, services, tickets
+from incidents import rules, selectors, services, tickets
 from incidents.forms import (
     ImpactEndForm,
     ImpactForm,
@@ -27,21 +24,12 @@ from incidents.forms import (
     UpdateForm,
     now_local,
 )
-from incidents.metrics import update_overdue
-from incidents.models import Alert, Incident, IncidentImpact
-from oncall_site.models import SyncJobState
+from incidents.models import DatadogMonitor, Incident, IncidentImpact
+from oncall_site.selectors import freshness_of
 from rotations.models import PartnerTeam
 
 PAGE_SIZE = 50
-
-
-def overdue_for_update(incident: Incident, now: datetime) -> bool:
-    """SEV1-2, still open, and more than 30 minutes since its last timeline update."""
-    if not incident.is_open:
-        return False
-    return update_overdue(
-        incident.severity or None, incident.last_update_at, incident.started_at, None, now
-    )
+MONITORS_JOB = "datadog.monitors"
 
 
 def _apply_errors(form: Form, exc: ValidationError) -> None:
@@ -59,12 +47,11 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     incidents = selectors.incident_list(filters)
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    for incident in page:
-        incident.overdue = overdue_for_update(incident, now)
     ctx = {
         "page": page,
+        "incidents": selectors.with_markers(page, now=now),
         "filters": filters,
-        "choices": selectors.filter_choices(),
+        "choices": selectors.filter_choices(now=now),
         "now": now,
     }
     return render(request, "incidents/incident_list.html", ctx)
@@ -123,9 +110,17 @@ def _render_detail(
             ImpactEndForm(prefix=f"end-{impact.pk}", initial={"end": now_local()}),
         )
         impacts.append({"impact": impact, "form": edit, "end_form": end})
+    now = timezone.now()
+    markers = rules.incident_markers(incident, now=now)
+    github_configured = tickets.github_configured()
+    draft = None
+    if github_configured and markers.owes_ticket:  # what the "Create the GitHub issue" button makes
+        url = request.build_absolute_uri(reverse("incident-detail", args=[incident.pk]))
+        draft = tickets.ticket_draft(incident, incident_url=url)
     ctx = {
         "incident": incident,
-        "overdue": overdue_for_update(incident, timezone.now()),
+        "markers": markers,
+        "implied_impact_team": selectors.implied_impact_team(incident),
         "transition_form": bound.get("transition") or TransitionForm(incident=incident),
         "update_form": bound.get("update") or UpdateForm(),
         "impact_form": bound.get("impact")
@@ -133,10 +128,11 @@ def _render_detail(
         "impacts": impacts,
         "edit_form": bound.get("edit") or IncidentEditForm(instance=incident),
         "ticket_form": bound.get("ticket") or TicketLinkForm(),
-        "github_configured": tickets.github_configured(),
+        "github_configured": github_configured,
+        "ticket_draft": draft,
         "github_not_configured": tickets.NOT_CONFIGURED,
         "open_form": next(iter(bound), "") or ("impact-edit" if impact_forms else ""),
-        "now": timezone.now(),
+        "now": now,
     }
     return render(request, "incidents/incident_detail.html", ctx, status=status)
 
@@ -297,20 +293,19 @@ def incident_ticket_link(request: HttpRequest, incident_id: int) -> HttpResponse
 @require_GET
 def alert_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.active_alerts(), PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
     ctx = {
         "page": page,
-        "now": timezone.now(),
-        "datadog_configured": bool(
-            getattr(settings, "DATADOG_API_KEY", "") and getattr(settings, "DATADOG_APP_KEY", "")
-        ),
-        "source_state": SyncJobState.objects.filter(job="datadog.monitors").first(),
+        "monitors": selectors.with_firing_incident(page),
+        "now": now,
+        "freshness": freshness_of([MONITORS_JOB], now=now)[MONITORS_JOB],
     }
     return render(request, "incidents/alert_list.html", ctx)
 
 
 @require_POST
 def alert_declare(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = get_object_or_404(Alert, pk=alert_id)
+    alert = get_object_or_404(DatadogMonitor, pk=alert_id)
     incident, created = services.alert_declare_incident(alert=alert, user=request.user)
     if created:
         messages.success(request, f"Incident #{incident.pk} declared from the alert.")

@@ -20,6 +20,7 @@ from incidents.models import Source
 from incidents.templatetags.incident_format import duration
 from incidents.windows import Window, WindowError, isoformat_utc
 from rotations.models import PartnerTeam, Sprint, team_today
+from rotations.selectors import current_sprint
 
 TREND_SPRINTS = 8
 
@@ -164,7 +165,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
         window: Window | None = selectors.window_from_params(request.GET, default_to_current=True)
     except WindowError as exc:
         error, window = str(exc), None
-        current = selectors.current_sprint()
+        current = current_sprint(now=now)
         if current is not None:
             window = selectors.sprint_window(current)
     ctx: dict[str, Any] = {

@@ -1,11 +1,14 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from oncall_site.freshness import job_freshness
-from oncall_site.models import SyncJobState, WorkerHeartbeat
+from oncall_site.models import ApiToken, SyncJobState, WorkerHeartbeat
 from oncall_site.selectors import ensure_job_states
 from oncall_site.sync import get_job
 
@@ -103,3 +106,40 @@ class SyncJobStateAdmin(admin.ModelAdmin):
     def reset_cursor(self, request: HttpRequest, queryset: QuerySet[SyncJobState]) -> None:
         count = queryset.update(cursor={})
         self.message_user(request, f"Reset {count} cursor(s); no stored rows were touched.")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at"]
+    search_fields = ["name", "user__username", "prefix"]
+    list_select_related = ["user"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    autocomplete_fields = ["user"]
+
+    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
+        return ["user", "name"] if obj is None else ["user", "name", *self.readonly_fields]
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if not change:
+            # Kept on the instance only long enough for `response_add` to show it once.
+            obj._new_secret = obj.set_new_secret()  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiToken, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        secret = getattr(obj, "_new_secret", None)
+        if secret is None:  # pragma: no cover - always set by save_model on add
+            return super().response_add(request, obj, post_url_continue)
+        # Shown in the page itself, not in a message: messages may live in a cookie.
+        return TemplateResponse(
+            request,
+            "admin/oncall_site/apitoken/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "API token created",
+                "token": obj,
+                "secret": secret,
+                "opts": self.model._meta,
+            },
+        )

@@ -1,7 +1,10 @@
 """Site-wide bookkeeping: the worker heartbeat and the state of each sync job."""
 
+import hashlib
+import secrets
 from datetime import datetime
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -77,3 +80,46 @@ class SyncJobState(models.Model):
 
     def __str__(self) -> str:
         return self.job
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A secret for scripts calling `/api/v1/` with `Authorization: Bearer <token>`.
+
+    Only the SHA-256 of the token is stored: a leaked database does not leak working
+    tokens, and the token is shown once, when it is created. The secret has 256 bits of
+    randomness, so a plain (unsalted, fast) hash is enough to look it up by.
+    """
+
+    PREFIX = "oncall_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text="Requests with this token act as this user (who must stay active).",
+    )
+    name = models.CharField(max_length=100, help_text="What it is for, e.g. 'sprint review sheet'.")
+    prefix = models.CharField(
+        max_length=16, editable=False, help_text="The token's first characters, to recognize it."
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def set_new_secret(self) -> str:
+        """Give the token a fresh secret and return it; the caller shows it once."""
+        secret = self.PREFIX + secrets.token_urlsafe(32)
+        self.prefix = secret[: len(self.PREFIX) + 4]
+        self.digest = token_digest(secret)
+        return secret

@@ -1,5 +1,6 @@
 """Reads for the rotation pages, the header and the dashboard, in a bounded number of queries."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -28,6 +29,46 @@ def rotation_of(sprint: Sprint | None) -> Rotation | None:
         return None
 
 
+def role_of(rotation: Rotation | None, engineer_id: int | None) -> str | None:
+    """ "primary" or "secondary" when the engineer is on call in the rotation, else None."""
+    if rotation is None or engineer_id is None:
+        return None
+    if rotation.primary_id == engineer_id:
+        return "primary"
+    if rotation.secondary_id == engineer_id:
+        return "secondary"
+    return None
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One sprint an engineer was (or will be) on call, as their history lists it."""
+
+    rotation: Rotation
+    role: str
+    partner: Engineer  # the other engineer on call that sprint
+
+
+def duties_of(engineer: Engineer, rotations: Iterable[Rotation]) -> list[Duty]:
+    duties = []
+    for rotation in rotations:
+        role = role_of(rotation, engineer.pk)
+        if role is not None:
+            partner = rotation.secondary if role == "primary" else rotation.primary
+            duties.append(Duty(rotation=rotation, role=role, partner=partner))
+    return duties
+
+
+def still_away(engineer: Engineer, *, today: date) -> bool:
+    """Marked unavailable today or later; an absence that is over no longer counts."""
+    return engineer.as_candidate().is_unavailable(today, date.max)
+
+
+# What a sprint's pair is: stored and confirmed, stored and unconfirmed, a proposal the page
+# computed (nothing stored), or none because no proposal could be made.
+CONFIRMED, UNCONFIRMED, PROPOSED, NO_PROPOSAL = "confirmed", "unconfirmed", "proposed", "none"
+
+
 @dataclass(frozen=True)
 class UpcomingSprint:
     sprint: Sprint
@@ -36,6 +77,14 @@ class UpcomingSprint:
     problem: str  # why no proposal could be made, if so
     primary: Engineer | None  # the proposed (or stored) pair, resolved to engineers
     secondary: Engineer | None
+
+    @property
+    def status(self) -> str:
+        """CONFIRMED, UNCONFIRMED, PROPOSED or NO_PROPOSAL: a stored rotation wins over a
+        proposal, whether or not anyone confirmed it."""
+        if self.rotation is not None:
+            return CONFIRMED if self.rotation.confirmed else UNCONFIRMED
+        return PROPOSED if self.proposal is not None else NO_PROPOSAL
 
 
 def last_duty_before(day: date) -> dict[int, date]:
@@ -114,13 +163,20 @@ def past_sprints(*, now: datetime) -> QuerySet[Sprint]:
     return sprints_with_rotation().filter(end_date__lte=team_today(now)).order_by("-number")
 
 
-def engineers_with_duty_counts() -> QuerySet[Engineer]:
-    return Engineer.objects.annotate(
-        primary_count=Count("primary_rotations", distinct=True),
-        secondary_count=Count("secondary_rotations", distinct=True),
-        last_primary=Max("primary_rotations__sprint__start_date"),
-        last_secondary=Max("secondary_rotations__sprint__start_date"),
-    ).order_by("-active", "name")
+def engineers_with_duty_counts(*, now: datetime) -> list[Engineer]:
+    """Every engineer with their duty counts and `away` (see `still_away`) as of `now`."""
+    today = team_today(now)
+    engineers = list(
+        Engineer.objects.annotate(
+            primary_count=Count("primary_rotations", distinct=True),
+            secondary_count=Count("secondary_rotations", distinct=True),
+            last_primary=Max("primary_rotations__sprint__start_date"),
+            last_secondary=Max("secondary_rotations__sprint__start_date"),
+        ).order_by("-active", "name")
+    )
+    for engineer in engineers:
+        engineer.away = still_away(engineer, today=today)
+    return engineers
 
 
 def engineer_rotations(engineer: Engineer) -> QuerySet[Rotation]:
@@ -146,7 +202,7 @@ def on_call_overview(*, now: datetime, user) -> dict:
         "checklist": checklist,
         "checklist_done": sum(1 for e in checklist if e.done),
         "next": upcoming[0] if upcoming else None,
-        "me": engineer,
+        "my_role": role_of(rotation, engineer.pk if engineer else None),
         "pager": pagerduty_check(rotation),
     }
 

@@ -13,7 +13,15 @@ from django.views.decorators.http import require_GET, require_POST
 from rotations import selectors, services
 from rotations.forms import RotationConfirmForm
 from rotations.ical import rotation_calendar
-from rotations.models import CalendarFeed, CheckItem, ChecklistEntry, Engineer, Rotation, Sprint
+from rotations.models import (
+    CalendarFeed,
+    CheckItem,
+    ChecklistEntry,
+    Engineer,
+    Rotation,
+    Sprint,
+    team_today,
+)
 
 
 @require_GET
@@ -26,7 +34,7 @@ def rotation_list(request: HttpRequest) -> HttpResponse:
         "current_rotation": selectors.rotation_of(current),
         "upcoming": selectors.upcoming_sprints(now=now),
         "past": past,
-        "engineers": selectors.engineers_with_duty_counts(),
+        "engineers": selectors.engineers_with_duty_counts(now=now),
         "active_engineers": list(Engineer.objects.filter(active=True)),
     }
     return render(request, "rotations/rotation_list.html", ctx)
@@ -38,9 +46,13 @@ def engineer_history(request: HttpRequest, engineer_id: int) -> HttpResponse:
     rotations = Paginator(selectors.engineer_rotations(engineer), 25).get_page(
         request.GET.get("page")
     )
-    return render(
-        request, "rotations/engineer_history.html", {"engineer": engineer, "rotations": rotations}
-    )
+    ctx = {
+        "engineer": engineer,
+        "away": selectors.still_away(engineer, today=team_today(timezone.now())),
+        "rotations": rotations,
+        "duties": selectors.duties_of(engineer, rotations),
+    }
+    return render(request, "rotations/engineer_history.html", ctx)
 
 
 @require_POST

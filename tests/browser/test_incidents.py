@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from incidents.models import Alert, Incident, IncidentImpact, IncidentUpdate, State
+from incidents.models import DatadogMonitor, Incident, IncidentImpact, IncidentUpdate, State
 from rotations.models import PartnerTeam, Service
 
 from .test_accessibility import violations
@@ -51,7 +51,7 @@ def test_it_declares_resolves_and_measures_an_incident(logged_in, live_server):
 
 def test_it_turns_an_alert_into_an_incident_in_one_click(logged_in, live_server):
     now = timezone.now()
-    Alert.objects.create(
+    DatadogMonitor.objects.create(
         monitor_id=4242,
         name="svc-bgs-api p99 latency > 2s",
         status="Alert",
@@ -98,7 +98,7 @@ def incident_pages(demo_team):
         state=State.RESOLVED,
         severity="SEV3",
     )
-    Alert.objects.create(
+    DatadogMonitor.objects.create(
         monitor_id=1,
         name="cc-app error rate above 5%",
         status="Warn",

@@ -1,4 +1,4 @@
-"""The back office: incident pages with inlines, actions, errors a person can act on, tokens."""
+"""The back office: incident pages with inlines, actions, errors a person can act on."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Alert, ApiToken, Incident, IncidentImpact, State, token_digest
+from incidents.models import DatadogMonitor, Incident, IncidentImpact, State
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def incident(teams, make_incident):
 
 
 def test_it_shows_every_incident_admin_page(admin_client, incident):
-    Alert.objects.create(
+    DatadogMonitor.objects.create(
         monitor_id=1,
         name="bgs p99",
         status="Alert",
@@ -41,9 +41,7 @@ def test_it_shows_every_incident_admin_page(admin_client, incident):
         reverse("admin:incidents_incident_add"),
         reverse("admin:incidents_incidentupdate_changelist"),
         reverse("admin:incidents_incidentimpact_changelist"),
-        reverse("admin:incidents_alert_changelist"),
-        reverse("admin:incidents_apitoken_changelist"),
-        reverse("admin:incidents_apitoken_add"),
+        reverse("admin:incidents_datadogmonitor_changelist"),
     ]
     for url in pages:
         assert admin_client.get(url).status_code == 200, url
@@ -132,26 +130,6 @@ def test_its_actions_clear_the_review_flag_and_cancel(admin_client, incident, ma
     admin_client.post(url, {"action": "mark_canceled", "_selected_action": [incident.pk]})
     incident.refresh_from_db()
     assert incident.state == State.CANCELED and incident.canceled_at is not None
-
-
-def test_it_creates_an_api_token_and_shows_it_once(admin_client, member):
-    response = admin_client.post(
-        reverse("admin:incidents_apitoken_add"), {"user": member.pk, "name": "sprint review"}
-    )
-    assert response.status_code == 200
-    token = ApiToken.objects.get()
-    secret = response.context["secret"]
-    assert secret.startswith("oncall_") and len(secret) > 40
-    assert secret in response.content.decode()
-    assert token.digest == token_digest(secret) and secret not in token.digest
-    change = admin_client.get(reverse("admin:incidents_apitoken_change", args=[token.pk]))
-    assert secret not in change.content.decode()
-    api = admin_client.get(
-        reverse("api-metrics"),
-        {"since": "2026-01-01", "until": "2026-02-01"},
-        HTTP_AUTHORIZATION=f"Bearer {secret}",
-    )
-    assert api.status_code == 200
 
 
 def test_it_is_for_staff_only(client, member, incident):

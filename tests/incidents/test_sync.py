@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from incidents import sync
-from incidents.models import Alert, Incident
+from incidents.models import DatadogMonitor, Incident
 from oncall_site.integrations import datadog, pagerduty
 from oncall_site.sync import SyncContext
 from rotations.models import PartnerTeam, Service
@@ -122,7 +122,7 @@ def test_a_monitor_listed_on_two_pages_is_stored_once(monkeypatch):
     monkeypatch.setattr(sync.SyncContext, "batches", lambda self, items, size=2: _pairs(items))
     ctx = context()
     sync.datadog_monitors(ctx)
-    assert dict(Alert.objects.values_list("monitor_id", "status")) == {
+    assert dict(DatadogMonitor.objects.values_list("monitor_id", "status")) == {
         1: "Alert",
         2: "Warn",
         3: "Alert",
@@ -148,12 +148,12 @@ def test_monitors_no_longer_listed_are_marked_recovered_only_after_the_whole_lis
     monkeypatch.setattr(sync.datadog, "iter_monitors", broken)
     with pytest.raises(Exception, match="Datadog is having trouble"):
         sync.datadog_monitors(context())
-    assert Alert.objects.filter(active=True).count() == 2  # nothing marked recovered
+    assert DatadogMonitor.objects.filter(active=True).count() == 2  # nothing marked recovered
 
     monkeypatch.setattr(sync.datadog, "iter_monitors", lambda c, cfg: iter([monitor(1)]))
     sync.datadog_monitors(context())
-    assert dict(Alert.objects.values_list("monitor_id", "active")) == {1: True, 2: False}
-    assert Alert.objects.get(monitor_id=2).status == "OK"
+    assert dict(DatadogMonitor.objects.values_list("monitor_id", "active")) == {1: True, 2: False}
+    assert DatadogMonitor.objects.get(monitor_id=2).status == "OK"
 
 
 def datadog_error():

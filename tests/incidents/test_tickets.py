@@ -145,3 +145,11 @@ def test_the_draft_leaves_out_the_severity_label_when_there_is_none(teams, make_
     draft = ticket_draft(incident, incident_url="https://oncall.example/incidents/1/")
     assert draft.labels == ("incident",)
     assert "**Severity:** not set yet" in draft.body
+
+
+def test_the_button_says_what_the_issue_will_be(client, member, github, incident):
+    client.force_login(member)
+    page = client.get(reverse("incident-detail", args=[incident.pk])).content.decode()
+    assert "Create the GitHub issue" in page
+    assert "“Incident Reported: cc-app classification timing out”" in page
+    assert "labelled incident and SEV2" in page

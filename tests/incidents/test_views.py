@@ -1,8 +1,7 @@
-"""The incident list, declaring an incident, the detail page and its forms, and alerts."""
+"""Declaring an incident, the detail page and its forms."""
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 import pytest
@@ -10,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import (
-    Alert,
+    DatadogMonitor,
     Incident,
     IncidentImpact,
     IncidentUpdate,
@@ -18,7 +17,8 @@ from incidents.models import (
     State,
     UpdateKind,
 )
-from rotations.models import Service, Sprint
+from rotations.models import Service
+from tests.incidents.test_alerts import make_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -62,198 +62,6 @@ def test_it_requires_login(client, incident):
     )
     assert response.status_code == 302
     assert Incident.objects.get().state == State.TRIGGERED
-
-
-# The list
-
-
-def test_it_lists_incidents_newest_first_with_their_markers(logged_in, teams, make_incident):
-    now = timezone.now()
-    make_incident(
-        "old resolved",
-        started_at=now - timedelta(days=3),
-        state=State.RESOLVED,
-        resolved_at=now - timedelta(days=3) + timedelta(hours=1),
-        ticket_url="https://github.com/o/r/issues/1",
-    )
-    make_incident("overdue sev1", started_at=now - timedelta(hours=1), severity="SEV1")
-    make_incident("fresh sev1", started_at=now - timedelta(minutes=10), severity="SEV1")
-    make_incident(
-        "flagged",
-        started_at=now - timedelta(days=1),
-        needs_review=True,
-        review_reason="no created_at",
-    )
-    body = logged_in.get(reverse("incident-list")).content.decode()
-    titles = ["fresh sev1", "overdue sev1", "flagged", "old resolved"]
-    positions = [body.index(t) for t in titles]
-    assert positions == sorted(positions)
-    row = lambda title: body[body.index(title) : body.index("</tr>", body.index(title))]  # noqa: E731
-    assert "update overdue" in row("overdue sev1") and "no ticket" in row("overdue sev1")
-    assert "update overdue" not in row("fresh sev1")
-    assert "needs review" in row("flagged")
-    assert "no ticket" not in row("old resolved") and "update overdue" not in row("old resolved")
-
-
-def test_it_escapes_external_text(logged_in, teams, make_incident):
-    make_incident("<script>alert(1)</script>", started_at=timezone.now())
-    body = logged_in.get(reverse("incident-list")).content.decode()
-    assert "<script>alert(1)</script>" not in body
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
-
-
-@pytest.mark.parametrize(
-    ("params", "expected"),
-    [
-        ({"state": "open"}, {"triggered", "acked"}),
-        ({"state": "resolved"}, {"resolved"}),
-        ({"state": "counted"}, {"triggered", "acked", "resolved"}),
-        ({"state": "canceled"}, {"canceled"}),
-        ({"severity": "SEV1"}, {"triggered"}),
-        ({"severity": "unknown"}, {"canceled"}),
-        ({"source": "slack"}, {"acked"}),
-        ({"team": "cc"}, {"triggered", "resolved"}),  # cc-app's team, or impact on CC
-        ({"team": "ee"}, {"acked"}),
-        ({"ticket": "no"}, {"triggered", "acked", "canceled"}),
-        ({"acknowledged": "no"}, {"triggered", "canceled"}),
-    ],
-)
-def test_it_filters(logged_in, teams, make_incident, params, expected):
-    now = timezone.now()
-    cc_app = Service.objects.get(name="cc-app")
-    make_incident("triggered", started_at=now - timedelta(hours=1), severity="SEV1", service=cc_app)
-    make_incident(
-        "acked",
-        started_at=now - timedelta(hours=2),
-        severity="SEV2",
-        source=Source.SLACK,
-        acknowledged_at=now - timedelta(hours=1),
-        state=State.ACKNOWLEDGED,
-        service=Service.objects.get(name="ee-max-cfi-app"),
-    )
-    resolved = make_incident(
-        "resolved",
-        started_at=now - timedelta(hours=3),
-        severity="SEV3",
-        state=State.RESOLVED,
-        acknowledged_at=now - timedelta(hours=3),
-        resolved_at=now - timedelta(hours=2),
-        ticket_url="https://github.com/o/r/issues/2",
-    )
-    IncidentImpact.objects.create(incident=resolved, team=teams["cc"], start=resolved.started_at)
-    make_incident(
-        "canceled",
-        started_at=now - timedelta(hours=4),
-        state=State.CANCELED,
-        canceled_at=now - timedelta(hours=4),
-    )
-    response = logged_in.get(reverse("incident-list"), params)
-    listed = {i.title for i in response.context["page"].object_list}
-    assert listed == expected
-
-
-def test_it_filters_by_sprint_and_window(logged_in, teams, make_incident, cadence):
-    from rotations import services
-
-    services.sprints_generate(cadence=cadence)
-    sprint = Sprint.objects.get(number=2)
-    since, until = sprint.window()
-    make_incident("first minute", started_at=since)
-    make_incident("last minute", started_at=until - timedelta(minutes=1))
-    make_incident("next sprint", started_at=until)
-    make_incident("sprint before", started_at=since - timedelta(minutes=1))
-    by_sprint = logged_in.get(reverse("incident-list"), {"sprint": "2"})
-    assert {i.title for i in by_sprint.context["page"]} == {"first minute", "last minute"}
-    by_window = logged_in.get(
-        reverse("incident-list"),
-        {"since": since.isoformat(), "until": until.isoformat()},
-    )
-    assert {i.title for i in by_window.context["page"]} == {"first minute", "last minute"}
-
-
-def test_it_names_filters_it_cannot_read_and_ignores_them(logged_in, incident):
-    response = logged_in.get(
-        reverse("incident-list"),
-        {"severity": "SEV9", "since": "last tuesday", "sprint": "x", "state": "open"},
-    )
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert "Unknown severity &#x27;SEV9&#x27;" in body
-    assert "since is not an ISO 8601" in body
-    assert "Sprint must be a number" in body
-    assert [i.pk for i in response.context["page"]] == [incident.pk]
-
-
-def test_it_keeps_the_filters_when_paging(logged_in, teams, make_incident):
-    now = timezone.now()
-    for n in range(60):
-        make_incident(f"incident {n}", started_at=now - timedelta(minutes=n), severity="SEV3")
-    body = logged_in.get(reverse("incident-list"), {"severity": "SEV3"}).content.decode()
-    assert "?severity=SEV3&amp;page=2" in body
-
-
-def test_it_shows_an_empty_state(logged_in, teams):
-    body = logged_in.get(reverse("incident-list")).content.decode()
-    assert "No incidents yet" in body
-    body = logged_in.get(reverse("incident-list"), {"state": "open"}).content.decode()
-    assert "No incident matches these filters" in body
-
-
-def test_the_list_answers_in_a_bounded_number_of_queries_at_10000_incidents(
-    logged_in, demo_team, django_assert_max_num_queries
-):
-    now = timezone.now()
-    rng = random.Random(4)
-    services = list(Service.objects.all())
-    teams = list({s.team for s in services})
-    rows = []
-    for n in range(10_000):
-        started = now - timedelta(minutes=rng.randrange(0, 120 * 24 * 60))
-        resolved = n % 3 != 0
-        rows.append(
-            Incident(
-                title=f"incident {n}",
-                started_at=started,
-                state=State.RESOLVED if resolved else State.ACKNOWLEDGED,
-                acknowledged_at=started + timedelta(minutes=5),
-                resolved_at=started + timedelta(minutes=rng.randrange(10, 600))
-                if resolved
-                else None,
-                severity=rng.choice(["SEV1", "SEV2", "SEV3", "SEV4", ""]),
-                source=rng.choice(Source.values),
-                service=rng.choice(services),
-                last_update_at=started,
-            )
-        )
-    Incident.objects.bulk_create(rows, batch_size=2000)
-    ids = list(Incident.objects.values_list("pk", "started_at")[:2000])
-    IncidentImpact.objects.bulk_create(
-        IncidentImpact(
-            incident_id=pk,
-            team=rng.choice(teams),
-            start=started,
-            end=started + timedelta(minutes=30),
-        )
-        for pk, started in ids
-    )
-    team = teams[0].slug
-    sprint = Sprint.objects.containing(timezone.localdate()).get().number
-    for params in (
-        {},
-        {"state": "open", "severity": "SEV1"},
-        {"team": team, "page": "3"},
-        {"sprint": str(sprint)},
-    ):
-        with django_assert_max_num_queries(10):
-            response = logged_in.get(reverse("incident-list"), params)
-        assert response.status_code == 200
-    with django_assert_max_num_queries(14):
-        response = logged_in.get(reverse("incident-metrics"))
-    assert response.status_code == 200
-    assert response.context["metrics"].incident_count > 0
-    with django_assert_max_num_queries(8):
-        response = logged_in.get(reverse("api-metrics"), {"sprint": str(sprint)})
-    assert response.status_code == 200
 
 
 # Declaring
@@ -320,7 +128,7 @@ def test_it_shows_the_detail_page(logged_in, incident):
     IncidentUpdate.objects.create(
         incident=incident, at=incident.started_at, kind="discovery", text="Paged; BIP <b>503</b>s"
     )
-    Alert.objects.create(
+    DatadogMonitor.objects.create(
         monitor_id=7,
         name="bip 5xx",
         status="Alert",
@@ -334,6 +142,14 @@ def test_it_shows_the_detail_page(logged_in, incident):
     assert "update overdue" in body  # SEV2, open, no update in 2 hours
     assert "bip 5xx" in body
     assert "Until one is, the metrics count Contention Classification" in body
+
+
+def test_a_canceled_incident_owes_no_ticket_and_counts_no_impact(logged_in, incident):
+    Incident.objects.filter(pk=incident.pk).update(state=State.CANCELED, canceled_at=timezone.now())
+    body = logged_in.get(reverse("incident-detail", args=[incident.pk])).content.decode()
+    assert ">no ticket<" not in body and "A canceled incident needs no ticket." in body
+    assert "Every incident needs a ticket." not in body
+    assert "the metrics count" not in body
 
 
 def test_it_answers_404_for_an_unknown_incident(logged_in, teams):
@@ -593,80 +409,6 @@ def test_it_refuses_a_ticket_url_that_is_not_a_web_address(logged_in, incident, 
     assert "Enter the ticket&#x27;s full address" in body or "must start with https://" in body
     incident.refresh_from_db()
     assert incident.ticket_url == ""
-
-
-# Alerts
-
-
-def make_alert(**fields) -> Alert:
-    now = timezone.now()
-    defaults = dict(
-        monitor_id=1001,
-        name="svc-bgs-api p99 latency > 2s",
-        status="Alert",
-        triggered_at=now - timedelta(minutes=35),
-        first_seen_at=now,
-        last_seen_at=now,
-        url="https://app.datadoghq.com/monitors/1001",
-    )
-    return Alert.objects.create(**{**defaults, **fields})
-
-
-def test_it_lists_active_alerts_with_how_long_they_have_fired(logged_in, teams):
-    make_alert()
-    make_alert(
-        monitor_id=2,
-        name="cc-app no data",
-        status="No Data",
-        triggered_at=None,
-        first_seen_at=timezone.now() - timedelta(hours=3),
-    )
-    make_alert(monitor_id=3, name="recovered", status="OK", active=False)
-    make_alert(monitor_id=4, name="<img src=x onerror=alert(1)>", status="Warn")
-    body = logged_in.get(reverse("alert-list")).content.decode()
-    assert "35 min" in body and "3 h" in body and "(since first seen)" in body
-    assert "recovered" not in body
-    assert "&lt;img src=x onerror=alert(1)&gt;" in body
-    assert body.count("Declare incident") == 3
-
-
-def test_it_shows_an_empty_alerts_page(logged_in, teams):
-    body = logged_in.get(reverse("alert-list")).content.decode()
-    assert "No monitor is alerting" in body
-    assert "Datadog is not configured" in body
-
-
-def test_it_turns_an_alert_into_an_incident_once(logged_in, teams):
-    alert = make_alert()
-    url = reverse("alert-declare", args=[alert.pk])
-    first = logged_in.post(url)
-    second = logged_in.post(url)
-    incident = Incident.objects.get()
-    assert first["Location"] == second["Location"] == reverse("incident-detail", args=[incident.pk])
-    assert incident.source == Source.DATADOG
-    assert incident.title == "svc-bgs-api p99 latency > 2s"
-    assert incident.started_at == alert.triggered_at
-    alert.refresh_from_db()
-    assert alert.incident == incident
-    body = logged_in.get(reverse("alert-list")).content.decode()
-    assert f"#{incident.pk}" in body and "Declare incident" not in body
-
-
-def test_it_declares_a_new_incident_when_the_monitor_fires_again(logged_in, teams):
-    alert = make_alert()
-    logged_in.post(reverse("alert-declare", args=[alert.pk]))
-    first = Incident.objects.get()
-    Incident.objects.filter(pk=first.pk).update(state=State.RESOLVED, resolved_at=timezone.now())
-    Alert.objects.filter(pk=alert.pk).update(triggered_at=timezone.now())
-    logged_in.post(reverse("alert-declare", args=[alert.pk]))
-    assert Incident.objects.count() == 2
-
-
-def test_it_starts_an_alert_incident_now_when_datadog_gave_no_time(logged_in, teams):
-    alert = make_alert(triggered_at=None)
-    before = timezone.now()
-    logged_in.post(reverse("alert-declare", args=[alert.pk]))
-    assert Incident.objects.get().started_at >= before
 
 
 def test_it_reads_a_time_in_the_start_minute_as_the_start(logged_in, make_incident, teams):

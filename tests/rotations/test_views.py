@@ -1,5 +1,7 @@
 """The rotations page, engineer history, confirming proposals and the checklist."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -160,3 +162,42 @@ def test_it_escapes_names(client, member, demo_team):
     Engineer.objects.filter(name="Eli Brooks").update(name="<script>alert(1)</script>")
     body = client.get(reverse("rotations")).content.decode()
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
+
+
+def test_it_shows_an_absence_that_is_over_as_available(client, member, make_engineer, at_now):
+    client.force_login(member)
+    make_engineer("Dee", unavailable_from=date(2026, 2, 1), unavailable_to=date(2026, 2, 10))
+    make_engineer("Eve", unavailable_from=date(2026, 4, 1), unavailable_to=date(2026, 4, 10))
+    body = client.get(reverse("rotations")).content.decode()
+
+    def row(name: str) -> str:
+        start = body.index(f">{name}</a>")
+        return body[start : body.index("</tr>", start)]
+
+    assert "available" in row("Dee") and "away" not in row("Dee")
+    assert "away Apr 1, 2026 – Apr 10, 2026" in row("Eve")
+
+
+def test_the_dashboard_and_the_rotations_page_agree_on_the_next_pair(client, member, demo_team):
+    client.force_login(member)
+    upcoming = selectors.upcoming_sprints(now=timezone.now())[0]
+    Rotation.objects.create(
+        sprint=upcoming.sprint, primary=upcoming.primary, secondary=upcoming.secondary
+    )
+    for page in ("dashboard", "rotations"):
+        body = client.get(reverse(page)).content.decode()
+        assert "stored, unconfirmed" in body, page
+
+
+def test_the_dashboard_marks_you_in_the_pair(client, member, demo_team):
+    client.force_login(member)
+    current = selectors.current_sprint(now=timezone.now())
+    Engineer.objects.filter(pk=current.rotation.secondary_id).update(user=member)
+    body = client.get(reverse("dashboard")).content.decode()
+    secondary = body[
+        body.index("<dt>Secondary</dt>") : body.index("</dd>", body.index("<dt>Secondary</dt>"))
+    ]
+    primary = body[
+        body.index("<dt>Primary</dt>") : body.index("</dd>", body.index("<dt>Primary</dt>"))
+    ]
+    assert ">you<" in secondary and ">you<" not in primary

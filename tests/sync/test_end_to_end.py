@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from incidents.models import Alert, Incident
+from incidents.models import DatadogMonitor, Incident
 from oncall_site.models import SyncJobState
 from oncall_site.sync import jobs, run_job
 from security.models import DependabotPR, SecrelRun
@@ -29,7 +29,7 @@ def month(upstreams, settings):
 def snapshot() -> dict[str, int]:
     return {
         "incidents": Incident.objects.count(),
-        "alerts": Alert.objects.count(),
+        "alerts": DatadogMonitor.objects.count(),
         "runs": SecrelRun.objects.count(),
         "prs": DependabotPR.objects.count(),
     }
@@ -47,7 +47,7 @@ def test_every_job_stores_what_the_upstream_serves_and_a_repeat_writes_nothing(m
     assert Incident.objects.filter(source="pagerduty").count() == len(served) > 0
     served_runs = [r for r in month.dataset.runs.upto(now) if r.created_at >= since]
     assert SecrelRun.objects.count() == len(served_runs) > 0
-    assert DependabotPR.objects.filter(open=True).exists() and Alert.objects.exists()
+    assert DependabotPR.objects.filter(open=True).exists() and DatadogMonitor.objects.exists()
 
     before = snapshot()
     month.requests.reset()

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError
 
-from incidents.models import Alert, Incident
+from incidents.models import DatadogMonitor, Incident
 from incidents.sync import INCIDENTS, MONITORS
 from oncall_site.sync import Ownership, upsert
 from oncall_site.sync import store as upsert_module
@@ -58,14 +58,14 @@ def incident(external_id: str = "Q1", **changes) -> dict:
 def test_the_same_item_twice_in_one_batch_is_stored_once_the_later_copy_winning():
     written = upsert(MONITORS, [monitor(status="Warn"), monitor(status="Alert")], now=NOW)
     assert (written.created, written.duplicates) == (1, 1)
-    assert list(Alert.objects.values_list("monitor_id", "status")) == [(101, "Alert")]
+    assert list(DatadogMonitor.objects.values_list("monitor_id", "status")) == [(101, "Alert")]
 
 
 def test_an_item_seen_again_in_a_later_batch_updates_the_row():
     upsert(MONITORS, [monitor(status="Warn")], now=NOW)
     written = upsert(MONITORS, [monitor(status="Alert")], now=NOW + timedelta(minutes=1))
     assert (written.created, written.updated) == (0, 1)
-    row = Alert.objects.get()
+    row = DatadogMonitor.objects.get()
     assert row.status == "Alert" and row.last_seen_at == NOW + timedelta(minutes=1)
     assert row.first_seen_at == NOW  # create-only fields are not rewritten
 
@@ -75,7 +75,7 @@ def test_nothing_is_written_when_nothing_changed(django_assert_num_queries):
     with django_assert_num_queries(1):  # the read; no write
         written = upsert(MONITORS, [monitor(), monitor(102)], now=NOW + timedelta(minutes=1))
     assert written.total == 0
-    assert Alert.objects.get(monitor_id=101).last_seen_at == NOW
+    assert DatadogMonitor.objects.get(monitor_id=101).last_seen_at == NOW
 
 
 def test_a_persons_severity_correction_survives_the_next_sync():
@@ -190,7 +190,7 @@ def test_a_collision_that_persists_is_raised(monkeypatch):
 
 def test_an_ownership_naming_an_unknown_field_is_refused():
     with pytest.raises(ValueError, match="has no field"):
-        Ownership(Alert, key=("monitor_id",), upstream=("nmae",))
+        Ownership(DatadogMonitor, key=("monitor_id",), upstream=("nmae",))
 
 
 def pr(**changes) -> dict:

@@ -1,0 +1,138 @@
+"""What an incident or a Datadog monitor means for the pair on call, decided in one place.
+
+The incident list, the detail page, the alerts page, the dashboard, the handoff report and
+the API show these markers; they are decided here, not in templates or views (DESIGN.md:
+"Templates format; they decide nothing"). Each rule reads plain attributes, so a model
+instance or any object with the same fields will do (the tests use small dataclasses),
+and takes `now` from its caller: nothing here reads the clock or the database.
+
+Where a page counts or filters by a rule in SQL, the rule's `Q` form sits beside it, and a
+test checks the two agree row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from django.db.models import Q
+
+from incidents.metrics import update_overdue
+from incidents.models import OPEN_STATES, State
+
+# An incident
+
+
+class TicketFields(Protocol):
+    state: str
+    ticket_url: str
+
+
+def owes_ticket(incident: TicketFields) -> bool:
+    """Every incident must have a ticket (DESIGN.md), canceled ones excepted: a false alarm
+    or a duplicate is no work to track. Until a ticket is linked, the incident owes one."""
+    return incident.state != State.CANCELED and not incident.ticket_url
+
+
+OWES_TICKET = Q(ticket_url="") & ~Q(state=State.CANCELED)
+"""`owes_ticket` in SQL, to count and filter incidents by it."""
+
+
+class UpdateFields(Protocol):
+    state: str
+    severity: str
+    started_at: datetime
+    last_update_at: datetime | None
+
+
+def overdue_for_update(incident: UpdateFields, *, now: datetime) -> bool:
+    """A SEV1-2 incident still open (triggered, acknowledged or mitigated) owes the partner
+    teams an update every 30 minutes: it is overdue once more than 30 minutes have passed
+    since its last timeline update, or since it started when it has none. Exactly 30
+    minutes is due, not yet overdue; minutes are real minutes (UTC), so a night with a DST
+    change is not an hour off. Resolved and canceled incidents owe nothing.
+
+    The arithmetic is `metrics.update_overdue`; this rule adds what the row's state says.
+    """
+    if incident.state not in OPEN_STATES:
+        return False
+    return update_overdue(
+        incident.severity or None, incident.last_update_at, incident.started_at, None, now
+    )
+
+
+class MarkerFields(TicketFields, UpdateFields, Protocol):
+    needs_review: bool
+    review_reason: str
+
+
+@dataclass(frozen=True)
+class Markers:
+    """The flags shown beside an incident wherever it is listed."""
+
+    update_overdue: bool
+    owes_ticket: bool
+    needs_review: bool
+    review_reason: str = ""
+
+    @property
+    def any(self) -> bool:
+        return self.update_overdue or self.owes_ticket or self.needs_review
+
+
+def incident_markers(incident: MarkerFields, *, now: datetime) -> Markers:
+    return Markers(
+        update_overdue=overdue_for_update(incident, now=now),
+        owes_ticket=owes_ticket(incident),
+        needs_review=incident.needs_review,
+        review_reason=incident.review_reason if incident.needs_review else "",
+    )
+
+
+def service_team_counts_as_impacted(
+    *, state: str, has_recorded_impact: bool, team_is_platform: bool | None
+) -> bool:
+    """With no impact recorded, the metrics count the partner team owning the incident's
+    service as impacted, from the start until it was mitigated (or resolved). Not the
+    platform team: its own services are what the partner teams deploy onto. Not for a
+    canceled incident, which counts for nothing. `team_is_platform` is None when the
+    incident has no service (or the service no team): nobody is implied then.
+
+    `selectors.incident_facts` applies the same rule to the metrics' rows.
+    """
+    return not has_recorded_impact and team_is_platform is False and state != State.CANCELED
+
+
+# A Datadog monitor
+
+
+class IncidentFields(Protocol):
+    state: str
+    external_id: str
+
+    @property
+    def is_open(self) -> bool: ...
+
+
+class MonitorFields(Protocol):
+    monitor_id: int
+    firing_since: datetime
+    incident: IncidentFields | None
+
+
+def firing_key(monitor: MonitorFields) -> str:
+    """The incident key of one firing of a monitor (the incident's `external_id`): a monitor
+    that recovers and fires again later is a new incident, a second click on the same
+    firing is not."""
+    return f"{monitor.monitor_id}:{int(monitor.firing_since.timestamp())}"[:64]
+
+
+def firing_incident(monitor: MonitorFields) -> IncidentFields | None:
+    """The incident a click on the monitor opens instead of declaring a new one: its
+    incident while that is open, or, once closed, if it was declared for this same firing.
+    None: a click declares a new incident."""
+    incident = monitor.incident
+    if incident is not None and (incident.is_open or incident.external_id == firing_key(monitor)):
+        return incident
+    return None

@@ -1,0 +1,104 @@
+"""The alerts page: Datadog monitors alerting, and turning one into an incident."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.models import DatadogMonitor, Incident, Source, State
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def logged_in(client, member):
+    client.force_login(member)
+    return client
+
+
+def make_alert(**fields) -> DatadogMonitor:
+    now = timezone.now()
+    defaults = dict(
+        monitor_id=1001,
+        name="svc-bgs-api p99 latency > 2s",
+        status="Alert",
+        triggered_at=now - timedelta(minutes=35),
+        first_seen_at=now,
+        last_seen_at=now,
+        url="https://app.datadoghq.com/monitors/1001",
+    )
+    return DatadogMonitor.objects.create(**{**defaults, **fields})
+
+
+def test_it_lists_active_alerts_with_how_long_they_have_fired(logged_in, teams):
+    make_alert()
+    make_alert(
+        monitor_id=2,
+        name="cc-app no data",
+        status="No Data",
+        triggered_at=None,
+        first_seen_at=timezone.now() - timedelta(hours=3),
+    )
+    make_alert(monitor_id=3, name="recovered", status="OK", active=False)
+    make_alert(monitor_id=4, name="<img src=x onerror=alert(1)>", status="Warn")
+    body = logged_in.get(reverse("alert-list")).content.decode()
+    assert "35 min" in body and "3 h" in body and "(since first seen)" in body
+    assert "recovered" not in body
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body
+    assert body.count("Declare incident") == 3
+
+
+def test_it_shows_an_empty_alerts_page(logged_in, teams):
+    body = logged_in.get(reverse("alert-list")).content.decode()
+    assert "No monitor is alerting" in body
+    assert "Datadog is not configured" in body
+
+
+def test_it_turns_an_alert_into_an_incident_once(logged_in, teams):
+    alert = make_alert()
+    url = reverse("alert-declare", args=[alert.pk])
+    first = logged_in.post(url)
+    second = logged_in.post(url)
+    incident = Incident.objects.get()
+    assert first["Location"] == second["Location"] == reverse("incident-detail", args=[incident.pk])
+    assert incident.source == Source.DATADOG
+    assert incident.title == "svc-bgs-api p99 latency > 2s"
+    assert incident.started_at == alert.triggered_at
+    alert.refresh_from_db()
+    assert alert.incident == incident
+    body = logged_in.get(reverse("alert-list")).content.decode()
+    assert f"#{incident.pk}" in body and "Declare incident" not in body
+
+
+def test_it_offers_no_second_incident_for_a_firing_already_declared(logged_in, teams):
+    alert = make_alert()
+    logged_in.post(reverse("alert-declare", args=[alert.pk]))
+    incident = Incident.objects.get()
+    Incident.objects.filter(pk=incident.pk).update(state=State.RESOLVED, resolved_at=timezone.now())
+    body = logged_in.get(reverse("alert-list")).content.decode()
+    assert f"#{incident.pk}</a>" in body
+    assert reverse("alert-declare", args=[alert.pk]) not in body
+    logged_in.post(reverse("alert-declare", args=[alert.pk]))
+    assert Incident.objects.count() == 1
+
+
+def test_it_declares_a_new_incident_when_the_monitor_fires_again(logged_in, teams):
+    alert = make_alert()
+    logged_in.post(reverse("alert-declare", args=[alert.pk]))
+    first = Incident.objects.get()
+    Incident.objects.filter(pk=first.pk).update(state=State.RESOLVED, resolved_at=timezone.now())
+    DatadogMonitor.objects.filter(pk=alert.pk).update(triggered_at=timezone.now())
+    body = logged_in.get(reverse("alert-list")).content.decode()
+    assert "Declare a new incident" in body
+    logged_in.post(reverse("alert-declare", args=[alert.pk]))
+    assert Incident.objects.count() == 2
+
+
+def test_it_starts_an_alert_incident_now_when_datadog_gave_no_time(logged_in, teams):
+    alert = make_alert(triggered_at=None)
+    before = timezone.now()
+    logged_in.post(reverse("alert-declare", args=[alert.pk]))
+    assert Incident.objects.get().started_at >= before
