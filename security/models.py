@@ -28,6 +28,10 @@ class SecrelRun(models.Model):
     def __str__(self) -> str:
         return f"SecRel #{self.run_number} ({self.conclusion or self.status})"
 
+    @property
+    def label(self) -> str:
+        return f"#{self.run_number}"
+
 
 class DependabotPR(models.Model):
     number = models.PositiveIntegerField(unique=True)
@@ -49,6 +53,10 @@ class DependabotPR(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.number} {self.title}"
+
+    @property
+    def label(self) -> str:
+        return f"#{self.number}"
 
     @property
     def ready_to_merge(self) -> bool:

@@ -56,3 +56,43 @@ def test_the_filter_renders_a_bad_url_as_plain_text():
     assert render("javascript:alert(1)", "#7") == "#7"
     assert render('javascript:alert("x")') == "javascript:alert(&quot;x&quot;)"
     assert render("", "") == ""
+
+
+@pytest.mark.django_db
+def test_no_page_links_a_stored_javascript_url(client, member):
+    """Rows written around the sync (the admin, an old version) still render safely."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from incidents.models import DatadogMonitor, Incident
+    from security.models import DependabotPR
+    from tests.clock import NOW
+
+    bad = "javascript:alert(document.cookie)"
+    DependabotPR.objects.create(
+        number=7,
+        title="Bump x",
+        head_sha="a" * 40,
+        head_ref="dependabot/x",
+        base_ref="develop",
+        opened_at=NOW,
+        html_url=bad,
+        ci_status="success",
+        last_seen_at=NOW,
+    )
+    incident = Incident.objects.create(
+        title="BIP down", started_at=NOW - timedelta(hours=1), upstream_url=bad, ticket_url=bad
+    )
+    DatadogMonitor.objects.create(
+        monitor_id=1, name="BIP 5xx", status="Alert", url=bad, first_seen_at=NOW, last_seen_at=NOW
+    )
+    client.force_login(member)
+    for url in (
+        reverse("dashboard"),
+        reverse("alert-list"),
+        reverse("incident-detail", args=[incident.pk]),
+    ):
+        body = client.get(url).content.decode()
+        assert 'href="javascript' not in body.lower(), url
+    assert "#7" in client.get(reverse("dashboard")).content.decode()

@@ -39,9 +39,3 @@ def since(moment: datetime | None, now: datetime) -> str:
     return duration(max((now - moment).total_seconds(), 0))
 
 
-@register.filter
-def web_url(value: str | None) -> str:
-    """`value` if it is an http(s) address, else "": synced URLs go into `href`, and a
-    `javascript:` one must not."""
-    text = (value or "").strip()
-    return text if text.lower().startswith(("https://", "http://")) else ""
