@@ -479,10 +479,10 @@ def sprint_trend(
 ) -> tuple[SprintFigures, ...]:
     """Up to `count` sprints ending with `last` (the current one when None), oldest first.
 
-    At most three queries whatever the number of sprints or incidents: the sprints, their
-    digests (`trend_cache`), and every incident started in the sprints whose figures are not
-    kept, at once. `known`, the figures of the last sprint's window at the same `as_of` (the
-    page has just read them), spares reading that sprint's incidents again.
+    At most three queries whatever the number of sprints or incidents: the sprints, the
+    digest of the ended ones (`trend_cache`), and every incident started in the sprints
+    whose figures are not kept, at once. `known`, the figures of the last sprint's window
+    at the same `as_of` (the page has just read them), spares reading its incidents again.
     """
     sprints = trend_sprints(last=last, count=count)
     windows = [sprint_window(sprint) for sprint in sprints]
@@ -492,11 +492,11 @@ def sprint_trend(
         if (known.since, known.until, known.as_of) == (last_window.since, last_window.until, as_of):
             measured[len(windows) - 1] = _trend_only(known.metrics)
     ended = [i for i, w in enumerate(windows) if i not in measured and w.until <= as_of]
-    digests = dict(zip(ended, trend_cache.digests([windows[i] for i in ended]), strict=True))
-    for i, digest in digests.items():
-        kept = trend_cache.get(windows[i], digest, as_of)
-        if kept is not None:
-            measured[i] = kept
+    ended_windows = [windows[i] for i in ended]
+    digest = trend_cache.digest(ended_windows) if ended else None
+    kept = trend_cache.get(ended_windows, digest, as_of) if digest else None
+    if kept is not None:
+        measured.update(zip(ended, kept, strict=True))
     missing = [i for i in range(len(windows)) if i not in measured]
     if missing:
         buckets = _started_facts_by_window([windows[i] for i in missing])
@@ -504,8 +504,9 @@ def sprint_trend(
             window = windows[i]
             metrics = incident_metrics(bucket, since=window.since, until=window.until, as_of=as_of)
             measured[i] = _trend_only(metrics)
-            if i in digests:
-                trend_cache.put(window, digests[i], as_of, measured[i])
+        if digest is not None and kept is None:
+            figures = tuple(measured[i] for i in ended)
+            trend_cache.put(ended_windows, digest, as_of, figures)  # if they have settled
     return tuple(
         SprintFigures(sprint=sprint, window=window, metrics=measured[i])
         for i, (sprint, window) in enumerate(zip(sprints, windows, strict=True))

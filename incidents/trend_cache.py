@@ -3,16 +3,16 @@
 A sprint's figures depend on `as_of` only through the instants of its incidents: once the
 sprint has ended and every acknowledgement and resolution in it lies at or before `as_of`,
 they are the same at any later `as_of`. The trend shows 8 sprints, and reading every
-incident of 7 settled ones on each request is most of a page's work; so the figures of a
-settled sprint are kept in this process and read again only when its *digest* changes.
+incident of the 7 settled ones on each request would be most of a page's work; so their
+figures are kept in this process and read again only when their *digest* changes.
 
-The digest is one query over the incidents of the trend's sprints, summing what the trend's
-figures depend on: who is in the sprint (count and sum of ids), each instant (as days), the
-states, and the latest `updated_at`. Any
-correction of a past incident changes it, whether a person's (a save moves `updated_at`) or
-the sync's (`bulk_update` leaves `updated_at` alone, but changes an instant or a state).
-SQLite's `julianday` keeps milliseconds: a correction by less than a millisecond that also
-leaves `updated_at` alone would go unseen.
+The digest is one aggregate over the incidents started in those sprints, of what the
+trend's figures depend on: who is there (count and sum of ids), each instant (as days),
+the states, and the latest `updated_at`. Any correction of a past incident changes it,
+whether a person's (a save moves `updated_at`) or the sync's (`bulk_update` leaves
+`updated_at` alone, but changes an instant or a state), and then the sprints are read
+again, all at once. SQLite's `julianday` keeps milliseconds: a correction by less than a
+millisecond that also leaves `updated_at` alone would go unseen.
 """
 
 from __future__ import annotations
@@ -24,26 +24,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import (
-    Case,
-    Count,
-    Expression,
-    FloatField,
-    Func,
-    IntegerField,
-    Max,
-    Q,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import Count, Expression, FloatField, Func, Max, Q, Sum
 from django.db.models.sql.compiler import SQLCompiler
 
 from incidents.metrics import SEVERITIES, IncidentMetrics
 from incidents.models import Incident, State
 from incidents.windows import Window
 
-MAX_SPRINTS = 64  # a few trends' worth; each entry holds one sprint's figures
+MAX_TRENDS = 16  # each entry holds the figures of one trend's settled sprints
 
 
 class DaysAfter(Func):
@@ -67,7 +55,8 @@ class DaysAfter(Func):
 
 @dataclass(frozen=True)
 class Digest:
-    """What a sprint's trend figures depend on, and from when they stop depending on `as_of`."""
+    """What the sprints' trend figures depend on, and from when they stop depending on
+    `as_of`."""
 
     values: tuple[Any, ...]
     settled_at: datetime
@@ -92,72 +81,56 @@ def _aggregates(origin: datetime) -> dict[str, Expression]:
     }
 
 
-def digests(windows: Sequence[Window]) -> list[Digest]:
-    """The digest of each window's incidents (those started in it), in one query.
-
-    `windows` are oldest first and do not overlap, as sprints are.
-    """
-    if not windows:
-        return []
-    position = Case(
-        *(When(started_at__lt=window.until, then=Value(i)) for i, window in enumerate(windows)),
-        output_field=IntegerField(),
+def digest(windows: Sequence[Window]) -> Digest:
+    """The digest of the incidents started from the first window's start to the last one's
+    end (sprints run back to back), in one query."""
+    since, until = windows[0].since, windows[-1].until
+    row = Incident.objects.filter(started_at__gte=since, started_at__lt=until).aggregate(
+        **_aggregates(since)
     )
-    started = Q()
-    for window in windows:
-        started |= Q(started_at__gte=window.since, started_at__lt=window.until)
-    rows = (
-        Incident.objects.filter(started)
-        .order_by()
-        .annotate(position=position)
-        .values("position")
-        .annotate(**_aggregates(windows[0].since))
+    instants = (until, row["last_acknowledged"], row["last_resolved"])
+    return Digest(
+        values=tuple(sorted(row.items())),
+        settled_at=max(moment for moment in instants if moment is not None),
     )
-    by_position = {row.pop("position"): row for row in rows}
-    result = []
-    for i, window in enumerate(windows):
-        row = by_position.get(i)  # a sprint without incidents has no row
-        if row is None:
-            result.append(Digest(values=(), settled_at=window.until))
-            continue
-        instants = (window.until, row["last_acknowledged"], row["last_resolved"])
-        result.append(
-            Digest(
-                values=tuple(sorted(row.items())),
-                settled_at=max(moment for moment in instants if moment is not None),
-            )
-        )
-    return result
 
 
 _lock = threading.Lock()
-_kept: OrderedDict[tuple[Any, ...], IncidentMetrics] = OrderedDict()
+_kept: OrderedDict[tuple[Any, ...], tuple[IncidentMetrics, ...]] = OrderedDict()
 
 
-def _key(window: Window, digest: Digest) -> tuple[Any, ...]:
-    return (window.since, window.until, digest.values)
+def _key(windows: Sequence[Window], digest: Digest) -> tuple[Any, ...]:
+    return (tuple((window.since, window.until) for window in windows), digest.values)
 
 
-def get(window: Window, digest: Digest, as_of: datetime) -> IncidentMetrics | None:
-    """The figures kept for the window with this digest, if they hold at `as_of`."""
+def get(
+    windows: Sequence[Window], digest: Digest, as_of: datetime
+) -> tuple[IncidentMetrics, ...] | None:
+    """The figures kept for the windows with this digest, if they hold at `as_of`."""
     if as_of < digest.settled_at:
         return None
-    key = _key(window, digest)
+    key = _key(windows, digest)
     with _lock:
-        metrics = _kept.get(key)
-        if metrics is not None:
+        figures = _kept.get(key)
+        if figures is not None:
             _kept.move_to_end(key)
-        return metrics
+        return figures
 
 
-def put(window: Window, digest: Digest, as_of: datetime, metrics: IncidentMetrics) -> None:
-    """Keep the figures measured at `as_of`, if the sprint was settled by then."""
+def put(
+    windows: Sequence[Window],
+    digest: Digest,
+    as_of: datetime,
+    figures: tuple[IncidentMetrics, ...],
+) -> None:
+    """Keep the windows' figures measured at `as_of`, if they were all settled by then."""
     if as_of < digest.settled_at:
         return
+    key = _key(windows, digest)
     with _lock:
-        _kept[_key(window, digest)] = metrics
-        _kept.move_to_end(_key(window, digest))
-        while len(_kept) > MAX_SPRINTS:
+        _kept[key] = figures
+        _kept.move_to_end(key)
+        while len(_kept) > MAX_TRENDS:
             _kept.popitem(last=False)
 
 
