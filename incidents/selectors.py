@@ -326,7 +326,7 @@ def _reaching(since: datetime, until: datetime) -> Q:
 
 
 def _facts_of(
-    row: Sequence[Any], impacts: list[Impact], service_team: tuple[str | None, bool] | None
+    row: Sequence[Any], impacts: list[Impact], service_team: Sequence[Any] | None
 ) -> IncidentFacts:
     """One row (FACT_FIELDS) as facts; ValueError when it contradicts itself (the caller skips
     it). `service_team` (name, is_platform) implies the impact when none is recorded; None
@@ -373,12 +373,13 @@ def incident_facts(*, since: datetime, until: datetime) -> FactsResult:
         .order_by()
         .values_list(*FACT_FIELDS, *SERVICE_TEAM_FIELDS, *IMPACT_FIELDS)
     )
-    incidents: dict[int, tuple[tuple[Any, ...], list[Impact]]] = {}
+    width = len(FACT_FIELDS)
+    incidents: dict[int, tuple[tuple[Any, ...], tuple[Any, ...], list[Impact]]] = {}
     skipped: dict[int, tuple[datetime, SkippedIncident]] = {}
     for row in rows:
-        pk, title, started = row[0], row[1], row[5]
-        _, impacts = incidents.setdefault(pk, (row, []))
-        team, start, end = row[-3:]
+        fact_row, service_team, (team, start, end) = row[:width], row[width:-3], row[-3:]
+        pk, title, started = fact_row[0], fact_row[1], fact_row[5]
+        impacts = incidents.setdefault(pk, (fact_row, service_team, []))[2]
         if start is None or pk in skipped:
             continue
         try:
@@ -386,13 +387,14 @@ def incident_facts(*, since: datetime, until: datetime) -> FactsResult:
         except ValueError as exc:
             skipped[pk] = (started, SkippedIncident(pk, title, _skip_reason(exc, pk)))
     facts: list[IncidentFacts] = []
-    for pk, (row, impacts) in incidents.items():
+    for pk, (fact_row, service_team, impacts) in incidents.items():
         if pk in skipped:
             continue
         try:
-            facts.append(_facts_of(row[:9], impacts, (row[9], row[10])))
+            facts.append(_facts_of(fact_row, impacts, service_team))
         except ValueError as exc:
-            skipped[pk] = (row[5], SkippedIncident(pk, row[1], _skip_reason(exc, pk)))
+            reason = _skip_reason(exc, pk)
+            skipped[pk] = (fact_row[5], SkippedIncident(pk, fact_row[1], reason))
     ordered = sorted(skipped.values(), key=lambda item: (item[0], item[1].id), reverse=True)
     return FactsResult(facts=tuple(facts), skipped=tuple(s for _, s in ordered))
 
