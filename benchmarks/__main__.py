@@ -4,6 +4,9 @@ Sync: a first sync of the scale scenario (10,000 PagerDuty incidents with their 
 entries, 2,000 SecRel runs) into a fresh SQLite database, then a repeat sync with nothing
 new, then the same pages downloaded without storing anything. Memory is the peak RSS of
 the syncing process, at a quarter and at the full volume (flat = streamed).
+
+Pages: server time of the incident list, the metrics page and the API beside a bare page
+(`benchmarks/pages.py`). `python -m benchmarks --pages-only` runs that part alone.
 """
 
 import json
@@ -138,12 +141,11 @@ def sync_benchmarks(tmp: Path) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="oncall-bench-") as folder:
-        sync_benchmarks(Path(folder))
-    try:
-        from benchmarks import pages
-    except ImportError:
-        return
+    if "--pages-only" not in sys.argv:
+        with tempfile.TemporaryDirectory(prefix="oncall-bench-") as folder:
+            sync_benchmarks(Path(folder))
+    from benchmarks import pages
+
     pages.main()
 
 

@@ -15,14 +15,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from incidents import charts, selectors
-from incidents.metrics import IncidentMetrics, incident_metrics, metrics_trend
+from incidents.metrics import IncidentMetrics
 from incidents.models import Source
 from incidents.templatetags.incident_format import duration
 from incidents.windows import Window, WindowError, isoformat_utc
-from rotations.models import PartnerTeam, Sprint, team_today
 from rotations.selectors import current_sprint
-
-TREND_SPRINTS = 8
 
 
 class Links:
@@ -119,19 +116,19 @@ def figures(m: IncidentMetrics, links: Links, team_slugs: Mapping[str, str]) -> 
     }
 
 
-def _trend(sprints: list[Sprint], now: Any) -> tuple[list[dict[str, Any]], charts.BarChart | None]:
-    if not sprints:
+def _trend(
+    trend: tuple[selectors.SprintFigures, ...],
+) -> tuple[list[dict[str, Any]], charts.BarChart | None]:
+    """The trend's table rows and chart, each number linking to its sprint's incidents."""
+    if not trend:
         return [], None
-    result = selectors.incident_facts(since=sprints[0].starts_at, until=sprints[-1].ends_at)
-    windows = [(f"Sprint {s.number}", *s.window()) for s in sprints]
-    points = metrics_trend(result.facts, windows, as_of=now)
     rows, bars = [], []
-    for sprint, point in zip(sprints, points, strict=True):
-        m = point.metrics
-        links = Links(selectors.sprint_window(sprint))
+    for point in trend:
+        m, number = point.metrics, point.sprint.number
+        links = Links(point.window)
         rows.append(
             {
-                "sprint": sprint,
+                "sprint": point.sprint,
                 "metrics": m,
                 "links": {
                     "all": links.to(state="counted"),
@@ -139,17 +136,17 @@ def _trend(sprints: list[Sprint], now: Any) -> tuple[list[dict[str, Any]], chart
                     "open": links.to(state="open"),
                     "unacknowledged": links.to(state="counted", acknowledged="no"),
                     "acknowledged": links.to(state="counted", acknowledged="yes"),
-                    "page": reverse("incident-metrics") + f"?sprint={sprint.number}",
+                    "page": reverse("incident-metrics") + f"?sprint={number}",
                 },
             }
         )
         bars.append(
             charts.Point(
-                label=f"S{sprint.number}",
+                label=f"S{number}",
                 seconds=m.mttr_seconds,
                 href=links.to(state="resolved"),
                 description=(
-                    f"mean time to resolve in sprint {sprint.number}, "
+                    f"mean time to resolve in sprint {number}, "
                     f"{duration(m.mttr_seconds)} over {m.resolved_count} resolved"
                 ),
             )
@@ -171,25 +168,20 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {
         "error": error,
         "window": window,
-        "sprints": list(Sprint.objects.filter(start_date__lte=team_today()).order_by("-number")),
+        "sprints": selectors.sprints_so_far(),
         "since_value": request.GET.get("since", ""),
         "until_value": request.GET.get("until", ""),
         "as_of": now,
     }
     if window is not None:
-        result = selectors.incident_facts(since=window.since, until=window.until)
-        m = incident_metrics(result.facts, since=window.since, until=window.until, as_of=now)
-        slugs = dict(PartnerTeam.objects.values_list("name", "slug"))
-        chosen = next((s for s in ctx["sprints"] if s.number == window.sprint_number), None)
-        if chosen is None and window.sprint_number is not None:  # a sprint still to come
-            chosen = Sprint.objects.filter(number=window.sprint_number).first()
-        trend_sprints = selectors.trend_sprints(last=chosen, count=TREND_SPRINTS)
-        trend_rows, chart = _trend(trend_sprints, now)
+        overview = selectors.metrics_overview(window, as_of=now)
+        m = overview.figures.metrics
+        trend_rows, chart = _trend(overview.trend)
         ctx.update(
-            chosen_sprint=chosen,
+            chosen_sprint=overview.sprint,
             metrics=m,
-            figures=figures(m, Links(window), slugs),
-            skipped=result.skipped,
+            figures=figures(m, Links(window), selectors.partner_team_slugs()),
+            skipped=overview.figures.skipped,
             trend=trend_rows,
             chart=chart,
         )

@@ -37,5 +37,3 @@ def since(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return NOTHING
     return duration(max((now - moment).total_seconds(), 0))
-
-

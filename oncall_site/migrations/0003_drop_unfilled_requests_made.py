@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('oncall_site', '0002_sourcestate'),
+        ("oncall_site", "0002_sourcestate"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='sourcestate',
-            name='requests_made',
+            model_name="sourcestate",
+            name="requests_made",
         ),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -204,3 +205,28 @@ def test_dates_win_over_a_sprint(client, member, teams):
     client.force_login(member)
     response = get_metrics(client, sprint="999", **WINDOW)
     assert response.status_code == 200 and response.json()["since"] == WINDOW["since"]
+
+
+def test_it_answers_the_figures_the_metrics_page_shows(client, member, demo_team):
+    from django.utils import timezone
+
+    from incidents.metrics import to_json
+    from incidents.models import Incident, State
+    from incidents.windows import isoformat_utc
+
+    now = timezone.now()
+    Incident.objects.create(
+        title="resolved",
+        started_at=now - timedelta(hours=5),
+        acknowledged_at=now - timedelta(hours=4),
+        resolved_at=now - timedelta(hours=2),
+        state=State.RESOLVED,
+        severity="SEV1",
+    )
+    Incident.objects.create(title="open", started_at=now - timedelta(hours=1))
+    client.force_login(member)
+    page = client.get(reverse("incident-metrics")).context
+    sprint = page["window"].sprint_number
+    body = get_metrics(client, sprint=sprint, as_of=isoformat_utc(page["as_of"])).json()
+    assert body["incidents"] == to_json(page["metrics"])
+    assert (body["incidents"]["mttr_seconds"], body["incidents"]["open_count"]) == (10800.0, 1)

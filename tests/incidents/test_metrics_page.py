@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from html import unescape
 
@@ -9,8 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Incident, State
-from rotations.models import Sprint
+from incidents import selectors, trend_cache
+from incidents.models import Incident, IncidentImpact, Source, State
+from rotations.models import Service, Sprint
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +89,97 @@ def test_it_says_what_is_wrong_with_a_window_and_shows_the_current_sprint(logged
 def test_it_explains_when_no_sprint_covers_today(logged_in, teams):
     response = logged_in.get(reverse("incident-metrics"))
     assert "No sprint covers today" in response.content.decode()
+
+
+def test_its_figures_and_trend_are_the_selectors(logged_in, demo_team):
+    now = timezone.now()
+    Incident.objects.create(
+        title="resolved today",
+        started_at=now - timedelta(hours=3),
+        acknowledged_at=now - timedelta(hours=2, minutes=50),
+        resolved_at=now - timedelta(hours=1),
+        state=State.RESOLVED,
+        severity="SEV2",
+    )
+    current = Sprint.objects.containing(timezone.localdate()).get()
+    Incident.objects.create(
+        title="last sprint",
+        started_at=current.starts_at - timedelta(days=2),
+        state=State.ACKNOWLEDGED,
+    )
+    response = logged_in.get(reverse("incident-metrics"))
+    ctx = response.context
+    window, as_of = ctx["window"], ctx["as_of"]
+    expected = selectors.window_metrics(since=window.since, until=window.until, as_of=as_of)
+    assert ctx["metrics"] == expected.metrics
+    trend = selectors.sprint_trend(last=ctx["chosen_sprint"], as_of=as_of)
+    assert [row["metrics"] for row in ctx["trend"]] == [point.metrics for point in trend]
+    assert [row["metrics"].open_count for row in ctx["trend"]][-2:] == [1, 0]
+    document = selectors.metrics_document(since=window.since, until=window.until, as_of=as_of)
+    assert document["incidents"]["mttr_seconds"] == ctx["metrics"].mttr_seconds == 7200.0
+
+
+def add_incidents(count: int) -> None:
+    """`count` incidents over the last 120 days, a fifth with an impact."""
+    now = timezone.now()
+    rng = random.Random(11)
+    services = list(Service.objects.all())
+    teams = list({s.team for s in services})
+    rows = []
+    for n in range(count):
+        started = now - timedelta(minutes=rng.randrange(0, 120 * 24 * 60))
+        resolved = n % 5 != 0
+        rows.append(
+            Incident(
+                title=f"incident {n}",
+                started_at=started,
+                state=State.RESOLVED if resolved else State.ACKNOWLEDGED,
+                acknowledged_at=started + timedelta(minutes=5),
+                resolved_at=started + timedelta(minutes=rng.randrange(10, 600))
+                if resolved
+                else None,
+                severity=rng.choice(["SEV1", "SEV2", "SEV3", "SEV4", ""]),
+                source=rng.choice(Source.values),
+                service=rng.choice(services),
+            )
+        )
+    Incident.objects.bulk_create(rows, batch_size=2000)
+    IncidentImpact.objects.bulk_create(
+        IncidentImpact(
+            incident_id=pk,
+            team=rng.choice(teams),
+            start=started,
+            end=started + timedelta(minutes=30),
+        )
+        for pk, started in Incident.objects.values_list("pk", "started_at")[: count // 5]
+    )
+
+
+def test_it_answers_in_the_same_number_of_queries_at_10000_incidents(
+    logged_in, demo_team, django_assert_num_queries
+):
+    past = Sprint.objects.containing(timezone.localdate()).get().number - 3
+    pages = {
+        "this sprint": (reverse("incident-metrics"), {}),
+        "a past sprint": (reverse("incident-metrics"), {"sprint": str(past)}),
+        "any window": (reverse("incident-metrics"), {"since": "2026-02-01", "until": "2026-03-01"}),
+        "the API": (reverse("api-metrics"), {"sprint": str(past)}),
+    }
+    # Cold, the trend reads its settled sprints; warm, it keeps them. A window that is not a
+    # sprint has the current sprint read for the trend each time (with the settled ones when
+    # cold: one query either way).
+    queries = {"this sprint": (11, 10), "a past sprint": (11, 10), "any window": (10, 10)}
+    queries["the API"] = (4, 4)
+    add_incidents(10)
+    for size in (10, 10_000):
+        if size > 10:
+            add_incidents(size - 10)
+        for name, (url, params) in pages.items():
+            cold, warm = queries[name]
+            trend_cache.clear()
+            with django_assert_num_queries(cold):
+                assert logged_in.get(url, params).status_code == 200, name
+            with django_assert_num_queries(warm):
+                response = logged_in.get(url, params)
+        assert Incident.objects.count() == size
+    assert response.json()["incidents"]["incident_count"] > 100

@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from incidents.metrics import incident_metrics
+from incidents import trend_cache
+from incidents.metrics import incident_metrics, to_json
 from incidents.models import Incident, IncidentImpact, State
-from incidents.selectors import incident_facts
-from rotations.models import Service
+from incidents.selectors import incident_facts, metrics_document, sprint_trend, window_metrics
+from rotations import services
+from rotations.models import Service, Sprint
 
-from .conftest import AS_OF, SINCE, UNTIL, at
+from .conftest import AS_OF, MIN, SINCE, UNTIL, at
 
 pytestmark = pytest.mark.django_db
 
@@ -98,9 +100,10 @@ def test_it_reads_the_window_in_a_bounded_number_of_queries(
     for day in range(5, 15):
         incident = make_incident(str(day), started_at=at(day, 9))
         IncidentImpact.objects.create(incident=incident, team=teams["cc"], start=at(day, 9))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         result = incident_facts(since=SINCE, until=UNTIL)
     assert len(result.facts) == 10
+    assert all(len(f.impacts) == 1 for f in result.facts)
 
 
 def test_the_list_links_select_the_same_incidents_as_the_figures(scenario):
@@ -126,3 +129,146 @@ def test_the_list_links_select_the_same_incidents_as_the_figures(scenario):
     )
     assert set(incident_list(impacted).values_list("title", flat=True)) == {"A", "B"}
     assert Incident.objects.count() == 10
+
+
+# The trend and the document: the same figures as a window's, from the same functions
+
+
+@pytest.fixture
+def sprints(cadence) -> dict[int, Sprint]:
+    """Sprints 1-5 from Wednesday 2026-01-07 (and those generated ahead); sprint 5 is the
+    `scenario` window, across the DST change."""
+    services.sprints_generate(cadence=cadence, today=date(2026, 3, 11))
+    return {s.number: s for s in Sprint.objects.all()}
+
+
+def in_sprint(sprint: Sprint, days: int, hours: int = 0) -> datetime:
+    return sprint.starts_at + timedelta(days=days, hours=hours)
+
+
+def resolved_incident(make_incident, started: datetime, *, ack: int | None, repair: int):
+    return make_incident(
+        f"started {started:%b %d %H:%M}",
+        started_at=started,
+        acknowledged_at=None if ack is None else started + ack * MIN,
+        resolved_at=started + repair * MIN,
+        state=State.RESOLVED,
+        severity="SEV3",
+    )
+
+
+def test_the_trend_gives_each_sprint_the_figures_of_its_window(sprints, scenario, make_incident):
+    trend_cache.clear()
+    two, three = sprints[2], sprints[3]
+    resolved_incident(make_incident, in_sprint(two, 1), ack=10, repair=60)
+    resolved_incident(make_incident, in_sprint(two, 3), ack=20, repair=120)
+    resolved_incident(make_incident, in_sprint(three, 2), ack=None, repair=30)
+    make_incident("still open", started_at=in_sprint(three, 5), acknowledged_at=in_sprint(three, 6))
+
+    trend = sprint_trend(last=sprints[5], as_of=AS_OF)
+
+    assert [point.sprint.number for point in trend] == [1, 2, 3, 4, 5]
+    by_number = {point.sprint.number: point.metrics for point in trend}
+    assert (by_number[2].mttr_seconds, by_number[2].mtta_seconds) == (5400.0, 900.0)
+    assert (by_number[3].resolved_count, by_number[3].open_count) == (1, 1)
+    assert by_number[3].unacknowledged_count == 1
+    assert (by_number[1].incident_count, by_number[1].mttr_seconds) == (0, None)
+    assert by_number[4].mttr_seconds == 25200.0  # the scenario's E, just before sprint 5
+    assert by_number[5].mttr_p90_seconds == pytest.approx(4860.0)  # the scenario's
+    for point in trend:
+        window = window_metrics(since=point.window.since, until=point.window.until, as_of=AS_OF)
+        assert trend_figures(point.metrics) == trend_figures(window.metrics), point.sprint
+
+
+def trend_figures(m) -> tuple:
+    return (
+        m.incident_count,
+        m.resolved_count,
+        m.open_count,
+        m.acknowledged_count,
+        m.unacknowledged_count,
+        m.canceled_count,
+        m.mttr_seconds,
+        m.mttr_median_seconds,
+        m.mttr_p90_seconds,
+        m.mtta_seconds,
+        set(m.resolved_ids),
+        set(m.open_ids),
+    )
+
+
+def test_it_reads_a_settled_sprint_once_and_again_after_any_correction(
+    sprints, make_incident, django_assert_num_queries
+):
+    trend_cache.clear()
+    two = sprints[2]
+    a = resolved_incident(make_incident, in_sprint(two, 1), ack=10, repair=60)
+    b = resolved_incident(make_incident, in_sprint(two, 3), ack=20, repair=120)
+
+    def sprint_two():
+        return {p.sprint.number: p.metrics for p in sprint_trend(last=sprints[5], as_of=AS_OF)}[2]
+
+    with django_assert_num_queries(3):  # the sprints, their digests, their incidents
+        first = sprint_two()
+    with django_assert_num_queries(2):  # the sprints and their digests: nothing read again
+        assert sprint_two() == first
+    assert (first.mttr_seconds, first.mtta_seconds) == (5400.0, 900.0)
+
+    # A person corrects a resolution: the save moves updated_at.
+    a.resolved_at = a.started_at + 30 * MIN
+    a.save()
+    assert sprint_two().mttr_seconds == 4500.0  # (30 + 120) / 2 min
+    # The sync finds an earlier acknowledgement (not the sprint's latest one): bulk_update
+    # leaves updated_at alone.
+    a.acknowledged_at = a.started_at + 4 * MIN
+    Incident.objects.bulk_update([a], ["acknowledged_at"])
+    assert sprint_two().mtta_seconds == 720.0  # (4 + 20) / 2 min
+    # Upstream moves a start ten minutes earlier, nothing else.
+    Incident.objects.filter(pk=b.pk).update(started_at=b.started_at - 10 * MIN)
+    assert sprint_two().mttr_seconds == 4800.0  # (30 + 130) / 2 min
+    # Reopened upstream: the state and the resolution go.
+    Incident.objects.filter(pk=b.pk).update(state=State.TRIGGERED, resolved_at=None)
+    assert (sprint_two().resolved_count, sprint_two().open_count) == (1, 1)
+    a.delete()
+    assert sprint_two().incident_count == 1
+
+
+def test_it_keeps_no_figures_while_a_sprint_has_a_resolution_after_as_of(sprints, make_incident):
+    trend_cache.clear()
+    two = sprints[2]  # ends 2026-02-04
+    make_incident(
+        "resolved weeks later",
+        started_at=in_sprint(two, 2),
+        resolved_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+        state=State.RESOLVED,
+    )
+
+    def sprint_two(as_of: datetime):
+        return sprint_trend(last=two, as_of=as_of)[-1].metrics  # sprints 1 and 2, both over
+
+    early = sprint_two(datetime(2026, 2, 10, tzinfo=UTC))  # sprint 2 over, not yet resolved
+    assert (early.resolved_count, early.open_count) == (0, 1)
+    assert (sprint_two(AS_OF).resolved_count, sprint_two(AS_OF).open_count) == (1, 0)
+
+
+def test_the_trend_reuses_the_figures_the_page_has_read(
+    sprints, scenario, django_assert_num_queries
+):
+    trend_cache.clear()
+    known = window_metrics(since=SINCE, until=UNTIL, as_of=AS_OF)
+    with django_assert_num_queries(3):  # the sprints, the digest, sprints 1-4's incidents
+        sprint_trend(last=sprints[5], as_of=AS_OF, known=known)
+    with django_assert_num_queries(2):  # sprints 1-4 kept; sprint 5's not read again
+        trend = sprint_trend(last=sprints[5], as_of=AS_OF, known=known)
+    assert trend_figures(trend[-1].metrics) == trend_figures(known.metrics)
+    assert dict(trend[-1].metrics.partner_impact_minutes) == {}  # the trend has no impact
+
+
+def test_the_document_carries_the_window_figures(scenario):
+    document = metrics_document(since=SINCE, until=UNTIL, as_of=AS_OF)
+    figures = window_metrics(since=SINCE, until=UNTIL, as_of=AS_OF)
+    assert document["incidents"] == to_json(figures.metrics)
+    assert (document["since"], document["until"]) == (
+        "2026-03-04T05:00:00Z",
+        "2026-03-18T04:00:00Z",
+    )
