@@ -69,6 +69,8 @@ Interval = tuple[datetime, datetime | None]
 
 def as_utc(value: datetime, name: str = "datetime") -> datetime:
     """`value` as a UTC instant; a naive datetime is an error, not a guess."""
+    if value.tzinfo is UTC:  # the common case, as the database returns them
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
     return value.astimezone(UTC)

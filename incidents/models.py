@@ -1,12 +1,15 @@
 """Incidents (from PagerDuty, Slack reports, Datadog alerts or by hand), their timeline and
 partner-team impact, and the Datadog monitors the sync sees."""
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from rotations.models import PartnerTeam, Service
 
@@ -53,6 +56,19 @@ class IncidentQuerySet(models.QuerySet):
     def started_between(self, since: datetime, until: datetime) -> "IncidentQuerySet":
         """The window rule: incidents that started in [since, until)."""
         return self.filter(started_at__gte=since, started_at__lt=until)
+
+    # `updated_at` moves on every write, bulk ones included (Django's auto_now only does on
+    # a full save), so "has anything in these sprints changed?" is one cheap aggregate.
+    def update(self, **kwargs: Any) -> int:
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs: Iterable[Any], fields: Sequence[str], **kwargs: Any) -> int:
+        objs = list(objs)
+        now = timezone.now()
+        for obj in objs:
+            obj.updated_at = now
+        return super().bulk_update(objs, list(dict.fromkeys([*fields, "updated_at"])), **kwargs)
 
 
 class Incident(models.Model):
@@ -128,10 +144,22 @@ class Incident(models.Model):
                 name="incident_unique_upstream_id",
             ),
         ]
-        indexes = [models.Index(fields=["state", "started_at"])]
+        indexes = [
+            models.Index(fields=["state", "started_at"]),
+            # Older incidents still open, or resolved after a window starts, reach into it.
+            models.Index(fields=["resolved_at"], name="incident_resolved_at"),
+            # The metrics trend's "has anything in these sprints changed?", from the index.
+            models.Index(fields=["started_at", "updated_at"], name="incident_started_updated"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        if fields is not None:
+            kwargs["update_fields"] = list(dict.fromkeys([*fields, "updated_at"]))
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:
@@ -223,6 +251,8 @@ class IncidentImpact(models.Model):
                 violation_error_message="The impact cannot end before it starts.",
             )
         ]
+        # Impacts still going on, or ending after a window starts, reach into it.
+        indexes = [models.Index(fields=["end"], name="impact_end")]
 
     def __str__(self) -> str:
         return f"{self.team} impacted from {self.start:%Y-%m-%d %H:%M}"
