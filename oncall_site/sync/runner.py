@@ -126,7 +126,7 @@ def run_job(
             key,
             title,
             "needs_attention",
-            f"{title} needs attention: {state.last_error} Fix the configuration, or run "
+            f"needs attention: {state.last_error} Fix the configuration, or run "
             f"`manage.py sync --source {key}` to retry.",
         )
     token = claim(state)
@@ -134,9 +134,7 @@ def run_job(
         state.refresh_from_db()
         since = timezone.localtime(state.running_since) if state.running_since else None
         when = f" since {since:%H:%M:%S}" if since else ""
-        return SyncOutcome(
-            key, title, "busy", f"{title}: another run is in progress{when}; skipped."
-        )
+        return SyncOutcome(key, title, "busy", f"another run is in progress{when}; skipped.")
 
     now = now or timezone.now()
     started = time.monotonic()
