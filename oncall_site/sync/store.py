@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from django.db import IntegrityError, models, transaction
@@ -87,6 +88,7 @@ class Written:
         return self.created + self.updated
 
 
+@cache
 def _max_lengths(model: type[models.Model]) -> dict[str, int]:
     return {
         f.attname: f.max_length
