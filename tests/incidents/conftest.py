@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from incidents.models import Incident, IncidentImpact, Source, State
 from rotations.models import PartnerTeam, Service
@@ -129,3 +131,41 @@ def scenario(teams, make_incident):
     bad = make_incident("I", started_at=at(12, 9), resolved_at=at(12, 8), state=State.RESOLVED)
     make_incident("J", started_at=at(12, 14))  # no severity, never acknowledged, open
     return {"a": a, "bad": bad}
+
+
+def add_bulk_incidents(count: int, *, seed: int, open_every: int, impacts: int) -> None:
+    """`count` incidents over the 120 days before now, one in `open_every` still open, the
+    first `impacts` with a 30-minute impact: volume for the query-count tests."""
+    now = timezone.now()
+    rng = random.Random(seed)
+    services = list(Service.objects.all())
+    teams = list({s.team for s in services})
+    rows = []
+    for n in range(count):
+        started = now - timedelta(minutes=rng.randrange(0, 120 * 24 * 60))
+        resolved = n % open_every != 0
+        rows.append(
+            Incident(
+                title=f"incident {n}",
+                started_at=started,
+                state=State.RESOLVED if resolved else State.ACKNOWLEDGED,
+                acknowledged_at=started + timedelta(minutes=5),
+                resolved_at=started + timedelta(minutes=rng.randrange(10, 600))
+                if resolved
+                else None,
+                severity=rng.choice(["SEV1", "SEV2", "SEV3", "SEV4", ""]),
+                source=rng.choice(Source.values),
+                service=rng.choice(services),
+                last_update_at=started,
+            )
+        )
+    Incident.objects.bulk_create(rows, batch_size=2000)
+    IncidentImpact.objects.bulk_create(
+        IncidentImpact(
+            incident_id=pk,
+            team=rng.choice(teams),
+            start=started,
+            end=started + timedelta(minutes=30),
+        )
+        for pk, started in Incident.objects.order_by("pk").values_list("pk", "started_at")[:impacts]
+    )

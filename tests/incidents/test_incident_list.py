@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Incident, IncidentImpact, Source, State
-from rotations.models import Service, Sprint
+from incidents.models import IncidentImpact, Source, State
+from rotations.models import PartnerTeam, Service, Sprint
+from tests.incidents.conftest import add_bulk_incidents
 
 pytestmark = pytest.mark.django_db
 
@@ -157,40 +157,8 @@ def test_it_shows_an_empty_state(logged_in, teams):
 def test_the_list_answers_in_a_bounded_number_of_queries_at_10000_incidents(
     logged_in, demo_team, django_assert_max_num_queries
 ):
-    now = timezone.now()
-    rng = random.Random(4)
-    services = list(Service.objects.all())
-    teams = list({s.team for s in services})
-    rows = []
-    for n in range(10_000):
-        started = now - timedelta(minutes=rng.randrange(0, 120 * 24 * 60))
-        resolved = n % 3 != 0
-        rows.append(
-            Incident(
-                title=f"incident {n}",
-                started_at=started,
-                state=State.RESOLVED if resolved else State.ACKNOWLEDGED,
-                acknowledged_at=started + timedelta(minutes=5),
-                resolved_at=started + timedelta(minutes=rng.randrange(10, 600))
-                if resolved
-                else None,
-                severity=rng.choice(["SEV1", "SEV2", "SEV3", "SEV4", ""]),
-                source=rng.choice(Source.values),
-                service=rng.choice(services),
-                last_update_at=started,
-            )
-        )
-    Incident.objects.bulk_create(rows, batch_size=2000)
-    ids = list(Incident.objects.values_list("pk", "started_at")[:2000])
-    IncidentImpact.objects.bulk_create(
-        IncidentImpact(
-            incident_id=pk,
-            team=rng.choice(teams),
-            start=started,
-            end=started + timedelta(minutes=30),
-        )
-        for pk, started in ids
-    )
+    add_bulk_incidents(10_000, seed=4, open_every=3, impacts=2000)
+    teams = list(PartnerTeam.objects.filter(services__isnull=False).distinct())
     team = teams[0].slug
     sprint = Sprint.objects.containing(timezone.localdate()).get().number
     for params in (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 from html import unescape
 
@@ -11,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents import selectors, trend_cache
-from incidents.models import Incident, IncidentImpact, Source, State
-from rotations.models import Service, Sprint
+from incidents.models import Incident, State
+from rotations.models import Sprint
+from tests.incidents.conftest import add_bulk_incidents
 
 pytestmark = pytest.mark.django_db
 
@@ -120,39 +120,7 @@ def test_its_figures_and_trend_are_the_selectors(logged_in, demo_team):
 
 
 def add_incidents(count: int) -> None:
-    """`count` incidents over the last 120 days, a fifth with an impact."""
-    now = timezone.now()
-    rng = random.Random(11)
-    services = list(Service.objects.all())
-    teams = list({s.team for s in services})
-    rows = []
-    for n in range(count):
-        started = now - timedelta(minutes=rng.randrange(0, 120 * 24 * 60))
-        resolved = n % 5 != 0
-        rows.append(
-            Incident(
-                title=f"incident {n}",
-                started_at=started,
-                state=State.RESOLVED if resolved else State.ACKNOWLEDGED,
-                acknowledged_at=started + timedelta(minutes=5),
-                resolved_at=started + timedelta(minutes=rng.randrange(10, 600))
-                if resolved
-                else None,
-                severity=rng.choice(["SEV1", "SEV2", "SEV3", "SEV4", ""]),
-                source=rng.choice(Source.values),
-                service=rng.choice(services),
-            )
-        )
-    Incident.objects.bulk_create(rows, batch_size=2000)
-    IncidentImpact.objects.bulk_create(
-        IncidentImpact(
-            incident_id=pk,
-            team=rng.choice(teams),
-            start=started,
-            end=started + timedelta(minutes=30),
-        )
-        for pk, started in Incident.objects.values_list("pk", "started_at")[: count // 5]
-    )
+    add_bulk_incidents(count, seed=11, open_every=5, impacts=count // 5)
 
 
 def test_it_answers_in_the_same_number_of_queries_at_10000_incidents(
