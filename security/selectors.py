@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from oncall_site.integrations.timestamps import isoformat_z, parse_instant
 from rotations.models import team_zone
@@ -20,8 +20,12 @@ from security.secrel import secrel_status as status_of
 
 # The page's schedule panel looks this far back.
 SCHEDULE_LOOKBACK = timedelta(days=14)
-# A day's scheduled run is read with the day, even when it starts outside the window.
+# A day's scheduled run is read with the day, even when it starts outside the window; and a
+# run is taken to finish within a day of its start, as the sync takes it (`sync.OVERLAP`),
+# so the runs decided in a window are among those started from a day before it.
 _DAY = timedelta(days=1)
+# The branch and trigger menus offer what the latest runs used (any other is still accepted).
+RECENT_RUNS = 1_000
 
 
 def secrel_status(
@@ -72,25 +76,29 @@ class SecrelSchedule:
         return [d.day for d in self.days if d.state == "pending"]
 
 
-def secrel_schedule(
-    *, since: datetime, until: datetime, as_of: datetime, branch: str | None = None
+def _history_start() -> datetime | None:
+    """When the oldest stored run started: before it we know nothing."""
+    return SecrelRun.objects.order_by("created_at").values_list("created_at", flat=True).first()
+
+
+def _runs_started(since: datetime, until: datetime, **narrower: str) -> list[SecrelRun]:
+    """The runs started in [since, until) (any branch and event unless `narrower` says);
+    the rules pick what they judge."""
+    return list(SecrelRun.objects.filter(created_at__gte=since, created_at__lt=until, **narrower))
+
+
+def _schedule_of(
+    runs: list[SecrelRun],
+    first: datetime | None,
+    *,
+    branch: str,
+    since: datetime,
+    until: datetime,
+    as_of: datetime,
 ) -> SecrelSchedule | None:
-    """Missed and off-schedule runs on the branch in [since, until); None when no run is
-    stored from before the window's end (nothing to judge). Two queries."""
-    branch = branch or settings.SECREL_BRANCH
-    first = SecrelRun.objects.order_by("created_at").values_list("created_at", flat=True).first()
-    end = min(until, as_of)
-    if first is None or first >= end:
+    if first is None or first >= min(until, as_of):
         return None
     judged_since = max(since, first)
-    runs = list(
-        SecrelRun.objects.filter(
-            branch=branch,
-            event=secrel.SCHEDULE_EVENT,
-            created_at__gte=judged_since - _DAY,
-            created_at__lt=min(until + _DAY, as_of),
-        )
-    )
     window = {"branch": branch, "since": judged_since, "until": until, "as_of": as_of}
     zone = team_zone()
     return SecrelSchedule(
@@ -100,6 +108,25 @@ def secrel_schedule(
         days=secrel.scheduled_days(runs, zone=zone, **window),
         off_schedule=secrel.off_schedule_runs(runs, zone=zone, **window),
     )
+
+
+def secrel_schedule(
+    *, since: datetime, until: datetime, as_of: datetime, branch: str | None = None
+) -> SecrelSchedule | None:
+    """Missed and off-schedule runs on the branch in [since, until); None when no run is
+    stored from before the window's end (nothing to judge). Two queries."""
+    first = _history_start()
+    if first is None:
+        return None
+    branch = branch or settings.SECREL_BRANCH
+    runs = _runs_started(
+        max(since, first) - _DAY,
+        min(until + _DAY, as_of),
+        branch=branch,
+        event=secrel.SCHEDULE_EVENT,
+    )
+    window = {"since": since, "until": until, "as_of": as_of}
+    return _schedule_of(runs, first, branch=branch, **window)
 
 
 # --- The run history -------------------------------------------------------------------------
@@ -139,37 +166,45 @@ class RunFilters:
         return bool(self.branch or self.event or self.conclusion or self.since)
 
 
-@dataclass(frozen=True)
+@dataclass
 class RunChoices:
     branches: list[str]  # the main branch first, then the others by name
     events: dict[str, str]  # value -> label; events seen upstream beyond the known four too
 
 
 def run_choices() -> RunChoices:
-    """The branches and events stored runs have; one query."""
-    pairs = list(SecrelRun.objects.order_by().values_list("branch", "event").distinct())
+    """The branches and events of the latest runs; one query, whatever the history."""
+    latest = SecrelRun.objects.order_by("-created_at").values_list("branch", "event")
+    pairs = set(latest[:RECENT_RUNS])
     branches = {b for b, _ in pairs}
     main = settings.SECREL_BRANCH
     events = dict(EVENTS)
-    for _, event in pairs:
-        events.setdefault(event, event.replace("_", " ").capitalize())
-    return RunChoices(
-        branches=[main, *sorted(branches - {main})] if main in branches else sorted(branches),
-        events=events,
-    )
+    for event in sorted({e for _, e in pairs} - set(EVENTS)):
+        events[event] = event.replace("_", " ").capitalize()
+    return RunChoices(branches=[main, *sorted(branches - {main})], events=events)
 
 
 def run_filters_from_params(params: Mapping[str, str], choices: RunChoices) -> RunFilters:
-    """The filters in a query string; a value that matches nothing is dropped and named in
-    `errors`, so a mistyped link says what went wrong instead of showing nothing."""
+    """The filters in a query string; a value no run has is dropped and named in `errors`,
+    so a mistyped link says what went wrong instead of showing nothing. A branch or event
+    older runs used is added to `choices` (one query each, only then)."""
     filters = RunFilters()
     branch = (params.get("branch") or "").strip()
     if branch and branch not in choices.branches:
-        filters.errors.append(f"No SecRel run on branch {branch[:80]!r}: that filter is ignored.")
-    else:
-        filters.branch = branch
-    for name, allowed in (("event", choices.events), ("conclusion", CONCLUSIONS)):
-        value = (params.get(name) or "").strip()
+        if SecrelRun.objects.filter(branch=branch).exists():
+            choices.branches.append(branch)
+        else:
+            filters.errors.append(
+                f"No SecRel run on branch {branch[:80]!r}: that filter is ignored."
+            )
+    filters.branch = branch if branch in choices.branches else ""
+    event = (params.get("event") or "").strip()
+    if event and event not in choices.events and SecrelRun.objects.filter(event=event).exists():
+        choices.events[event] = event.replace("_", " ").capitalize()
+    for name, value, allowed in (
+        ("event", event, choices.events),
+        ("conclusion", (params.get("conclusion") or "").strip(), CONCLUSIONS),
+    ):
         if value and value not in allowed:
             listed = ", ".join(allowed)
             filters.errors.append(
@@ -210,22 +245,20 @@ def secrel_runs(filters: RunFilters) -> QuerySet[SecrelRun]:
 # --- Figures of a window: the metrics document -------------------------------------------
 
 
-def _window_runs(branch: str, since: datetime, until: datetime, as_of: datetime) -> list[SecrelRun]:
-    """The decisive runs on the branch the window's figures need: started in the window or
-    decided in it, and the one whose verdict stood when it began. Two queries."""
-    decided = SecrelRun.objects.filter(
-        branch=branch,
-        status="completed",
-        conclusion__in=DECISIVE,
-        created_at__lt=as_of,
-        updated_at__lte=as_of,
+def _standing_run(branch: str, since: datetime) -> SecrelRun | None:
+    """The run whose verdict stood when the window began: the latest (by start) decided
+    before it."""
+    return (
+        SecrelRun.objects.filter(
+            branch=branch,
+            status="completed",
+            conclusion__in=DECISIVE,
+            created_at__lt=since,
+            updated_at__lt=since,
+        )
+        .order_by("-created_at")
+        .first()
     )
-    inside = decided.filter(
-        Q(created_at__gte=since, created_at__lt=until)
-        | Q(updated_at__gte=since, updated_at__lt=min(until, as_of))
-    )
-    standing = decided.filter(updated_at__lt=since).order_by("-created_at").first()
-    return [*([standing] if standing else []), *inside]
 
 
 def _off_schedule_json(off: OffSchedule[SecrelRun]) -> dict[str, Any]:
@@ -243,9 +276,14 @@ def secrel_document(*, since: datetime, until: datetime, as_of: datetime) -> dic
     status = secrel_status(branch=branch, as_of=as_of)
     latest, first_red = status.latest, status.failing_since
     state = "unknown" if status.passing is None else "passing" if status.passing else "failing"
-    schedule = secrel_schedule(since=since, until=until, as_of=as_of, branch=branch)
     window = {"branch": branch, "since": since, "until": until, "as_of": as_of}
-    runs = _window_runs(branch, since, until, as_of)
+    # The branch's runs started from a day before the window to a day after (the schedule's
+    # days, the runs decided in it), and the verdict standing at its start.
+    runs = _runs_started(since - _DAY, min(until + _DAY, as_of), branch=branch)
+    schedule = _schedule_of(runs, _history_start(), **window)
+    standing = _standing_run(branch, since)
+    if standing is not None and standing.created_at < since - _DAY:
+        runs.append(standing)  # else it is among them already
     return {
         "state": state,
         "failing_since_run_number": first_red.run_number if first_red else None,

@@ -105,11 +105,11 @@ def test_the_security_part_has_one_key_per_subject():
     assert set(security_document(since=SINCE, until=UNTIL, as_of=NOW)) == {"secrel"}
 
 
-def test_it_reads_the_document_in_six_queries_whatever_the_history(django_assert_num_queries):
+def test_it_reads_the_document_in_five_queries_whatever_the_history(django_assert_num_queries):
     march_story()
     for size in (10, 5_000):
         add_runs(size - SecrelRun.objects.count())
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(5):
             document = secrel_document(since=SINCE - timedelta(days=120), until=UNTIL, as_of=NOW)
     assert document["state"] == "failing" and document["pass_rate"] is not None
 

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from oncall_site.models import SyncJobState
+from security import selectors
 from security.models import SecrelRun
 from security.views_secrel import _duration
 from tests.clock import NOW
@@ -121,6 +122,16 @@ def test_it_filters_by_branch_event_and_conclusion(logged_in, params, expected):
     assert numbers(logged_in.get(URL, params)) == expected
 
 
+def test_red_means_any_failure_and_its_link_lists_the_streak(logged_in):
+    make_run(cron(9), "success", run_number=1)
+    make_run(cron(10), "timed_out", run_number=2)
+    make_run(cron(10) + timedelta(hours=1), "cancelled", run_number=3)
+    make_run(cron(11), "startup_failure", run_number=4, event="push")
+    response = logged_in.get(URL)
+    assert "failing since run #2 ( Tue Mar 10, 07:05 ), 2 red runs" in text(response)
+    assert numbers(logged_in.get(response.context["red_runs_href"])) == [4, 2]
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -137,6 +148,20 @@ def test_a_bad_filter_is_a_message_not_an_error(logged_in, params, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert len(response.context["rows"]) == 9  # the bad filter is ignored
+
+
+def test_a_branch_or_trigger_only_older_runs_used_is_still_a_filter(logged_in, monkeypatch):
+    march_story()
+    make_run(cron(2) - timedelta(days=30), event="merge_group", branch="gh-readonly-queue/x")
+    monkeypatch.setattr(selectors, "RECENT_RUNS", 2)  # the menus offer the two latest runs'
+    response = logged_in.get(URL, {"branch": "gh-readonly-queue/x", "event": "merge_group"})
+    assert response.context["filters"].errors == []
+    assert (
+        len(response.context["rows"]) == 1 and response.context["rows"][0].trigger == "Merge group"
+    )
+    choices = response.context["choices"]
+    assert choices.branches == ["develop", "gh-readonly-queue/x"]
+    assert list(choices.events)[-1] == "merge_group"
 
 
 def test_pages_keep_the_filters(logged_in):
