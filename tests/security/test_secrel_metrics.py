@@ -86,6 +86,20 @@ def test_a_window_inside_a_red_streak_is_red_from_its_start():
     assert document["off_schedule_runs"] == []
 
 
+def test_runs_just_outside_the_window_count_where_the_rules_say():
+    since = datetime(2026, 3, 9, 4, tzinfo=UTC)  # Monday March 9, 00:00 EDT
+    until = datetime(2026, 3, 11, 13, tzinfo=UTC)  # Wednesday, 09:00 EDT
+    make_run(datetime(2026, 3, 8, 12, tzinfo=UTC), event="push")  # green when it begins
+    # Started before the window, failed inside it: red from 00:20 EDT on Monday.
+    make_run(since - timedelta(minutes=20), "failure", event="push", took=timedelta(minutes=40))
+    # Wednesday's scheduled run came at 09:30, after the window: Wednesday was not missed.
+    make_run(datetime(2026, 3, 11, 13, 30, tzinfo=UTC), "failure")
+    document = secrel_document(since=since, until=until, as_of=NOW)
+    assert document["hours_red"] == pytest.approx(56 + 40 / 60)  # to the window's end
+    assert document["missed_scheduled_runs"] == ["2026-03-09", "2026-03-10"]
+    assert document["pass_rate"] is None  # nothing started in the window
+
+
 def test_null_where_nothing_is_measured():
     nothing = secrel_document(since=SINCE, until=UNTIL, as_of=NOW)
     assert nothing == {key: "unknown" if key == "state" else None for key in KEYS}
