@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from incidents import selectors
 from incidents.windows import WindowError, parse_instant
 from oncall_site.auth import api_login_required
+from oncall_site.metrics import metrics_document
 from rotations.models import team_zone
 
 
@@ -32,5 +33,5 @@ def metrics_api(request: HttpRequest) -> JsonResponse:
         )
     except WindowError as exc:
         return _error(400, str(exc))
-    body = selectors.metrics_document(since=window.since, until=window.until, as_of=as_of)
+    body = metrics_document(since=window.since, until=window.until, as_of=as_of)
     return JsonResponse(body)

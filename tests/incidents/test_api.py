@@ -50,6 +50,22 @@ EXPECTED = {
         "canceled_count": 1,
         "by_source": {"datadog": 1, "manual": 2, "pagerduty": 2, "slack": 1},
     },
+    # No SecRel run stored: nothing measured (tests/security/test_secrel_metrics.py has runs).
+    "security": {
+        "secrel": {
+            "state": "unknown",
+            "failing_since_run_number": None,
+            "failing_since": None,
+            "red_runs": None,
+            "failed_job": None,
+            "failed_step": None,
+            "images_published": None,
+            "missed_scheduled_runs": None,
+            "off_schedule_runs": None,
+            "pass_rate": None,
+            "hours_red": None,
+        }
+    },
 }
 
 
@@ -70,7 +86,7 @@ def test_it_answers_the_document_for_a_logged_in_session(client, member, scenari
     response = get_metrics(client, **WINDOW, as_of=AS_OF)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"since", "until", "as_of", "incidents"}
+    assert set(body) == {"since", "until", "as_of", "incidents", "security"}
     assert set(body["incidents"]) == INCIDENT_KEYS
     assert body == EXPECTED
 

@@ -1,4 +1,5 @@
-"""`manage.py metrics`: the incident metrics of a window as JSON (the API's document) or text."""
+"""`manage.py metrics`: the metrics of a window (incidents, security) as JSON (the API's
+document) or text."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from django.utils import timezone
 from incidents import selectors
 from incidents.templatetags.incident_format import duration
 from incidents.windows import WindowError, parse_instant
+from oncall_site.metrics import metrics_document
 from rotations.models import team_zone
 
 
 class Command(BaseCommand):
     help = (
         "Incident metrics (MTTR, MTTA, counts, partner impact) for incidents started in "
-        "[since, until) or in a sprint; JSON like GET /api/v1/metrics, or text."
+        "[since, until) or in a sprint, and SecRel's; JSON like GET /api/v1/metrics, or text."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,7 +46,7 @@ class Command(BaseCommand):
             )
         except WindowError as exc:
             raise CommandError(str(exc)) from None
-        document = selectors.metrics_document(since=window.since, until=window.until, as_of=as_of)
+        document = metrics_document(since=window.since, until=window.until, as_of=as_of)
         if options["format"] == "json":
             self.stdout.write(json.dumps(document, indent=2))
         else:
@@ -76,4 +78,27 @@ def as_text(document: dict[str, Any], *, label: str = "") -> str:
             or "none"
         ),
     ]
-    return "\n".join(lines)
+    return "\n".join([*lines, *secrel_text(document["security"]["secrel"])])
+
+
+def secrel_text(s: dict[str, Any]) -> list[str]:
+    if s["state"] == "failing":
+        state = (
+            f"failing since run #{s['failing_since_run_number']} ({s['failing_since']}),"
+            f" {s['red_runs']} red runs"
+        )
+    else:
+        state = s["state"]
+    rate = "—" if s["pass_rate"] is None else f"{s['pass_rate']:.0%}"
+    red = "—" if s["hours_red"] is None else f"{s['hours_red']:.1f} h"
+    missed, off = s["missed_scheduled_runs"], s["off_schedule_runs"]
+    return [
+        f"  SecRel          {state}",
+        f"  Pass rate       {rate} (red {red} of the window)",
+        "  Schedule        "
+        + (
+            "not judged (no run stored)"
+            if missed is None or off is None
+            else f"{len(missed)} missed ({', '.join(missed) or 'none'}), {len(off)} off schedule"
+        ),
+    ]
