@@ -11,6 +11,20 @@ from rotations.models import Engineer, PartnerTeam, Service, SprintCadence
 from tests.clock import NOW
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a file, as the site does: Django's default in-memory test database
+    is shared between threads with table locks that fail at once ("database table is
+    locked") instead of waiting, which no deployed database does."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("db") / "test.sqlite3"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _no_internet(monkeypatch):
     """Tests talk to 127.0.0.1 only; anything else is a bug in the test."""
