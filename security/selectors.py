@@ -1,10 +1,12 @@
 """Reads for the dashboard: SecRel status on the main branch, open Dependabot PRs."""
 
 from django.conf import settings
+from django.utils import timezone
 
-from security.models import DependabotPR, SecrelRun
+from security.models import SecrelRun
 from security.secrel import DECISIVE, PASSED, SecrelStatus
 from security.secrel import secrel_status as status_of
+from security.selectors_dependabot import QueueSummary, queue_summary
 
 
 def secrel_status(*, branch: str | None = None) -> SecrelStatus[SecrelRun]:
@@ -22,6 +24,8 @@ def secrel_status(*, branch: str | None = None) -> SecrelStatus[SecrelRun]:
     return status_of(runs, branch=branch)
 
 
-def open_dependabot_prs(limit: int = 5) -> tuple[int, list[DependabotPR]]:
-    prs = DependabotPR.objects.filter(open=True).order_by("opened_at")
-    return prs.count(), list(prs[:limit])
+def open_dependabot_prs(limit: int = 5) -> tuple[int, QueueSummary]:
+    """The open count and the dashboard card's summary: each group's count and the `limit`
+    most pressing PRs (the queue page at /security/dependabot/ lists them all)."""
+    summary = queue_summary(now=timezone.now(), limit=limit)
+    return summary.total, summary

@@ -346,6 +346,11 @@ def test_a_merge_at_the_window_edges_counts_once():
     assert after.merged == 1
 
 
+def test_a_pr_closed_at_the_instant_the_queue_is_read_is_no_longer_open():
+    prs = [pr(1, SINCE, closed=UNTIL), pr(2, SINCE, closed=UNTIL + timedelta(seconds=1))]
+    assert dependabot_figures(prs, since=SINCE, until=UNTIL, as_of=NOW).open == 1
+
+
 def test_nothing_merged_is_no_median():
     figures = dependabot_figures([pr(1, SINCE)], since=SINCE, until=UNTIL, as_of=NOW)
     assert figures.merged == 0 and figures.median_hours_to_merge is None
