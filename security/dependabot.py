@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -262,7 +262,7 @@ class PRFacts:
     def __post_init__(self) -> None:
         for name in ("opened_at", "closed_at", "merged_at"):
             value = getattr(self, name)
-            if value is not None:
+            if value is not None and value.tzinfo is not UTC:  # as the database reads them
                 object.__setattr__(self, name, _utc(value, f"PR #{self.number} {name}"))
 
     def is_open_at(self, moment: datetime) -> bool:
@@ -324,39 +324,6 @@ def dependabot_figures(
         merged=len(merged),
         median_hours_to_merge=median_hours_to_merge(merged),
     )
-
-
-@dataclass(frozen=True)
-class Closures:
-    """The PRs merged, and those closed without merging, in one window."""
-
-    since: datetime
-    until: datetime
-    merged: int
-    closed: int
-    median_hours_to_merge: float | None
-
-
-def closures(
-    prs: Iterable[PRFacts], windows: Sequence[tuple[datetime, datetime]], *, as_of: datetime
-) -> list[Closures]:
-    """Per window: PRs merged in it (by `merged_at`), PRs closed unmerged in it (by
-    `closed_at`), and the median hours to merge of the merged ones; as known at `as_of`."""
-    as_of = _utc(as_of, "as_of")
-    prs = list(prs)
-    out = []
-    for since, until in ((_utc(s, "since"), _utc(u, "until")) for s, u in windows):
-        merged = [pr for pr in prs if pr.is_merged_in(since, until, as_of)]
-        closed = sum(
-            1
-            for pr in prs
-            if pr.merged_at is None
-            and pr.closed_at is not None
-            and since <= pr.closed_at < until
-            and pr.closed_at <= as_of
-        )
-        out.append(Closures(since, until, len(merged), closed, median_hours_to_merge(merged)))
-    return out
 
 
 def to_json(figures: DependabotFigures) -> dict[str, int | float | None]:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 
 from rotations.models import Sprint, team_today
 from security.dependabot import (
@@ -22,10 +24,8 @@ from security.dependabot import (
     READY,
     WAITING,
     Bump,
-    Closures,
     PRFacts,
     age,
-    closures,
     dependabot_figures,
     parse_bump,
     queue_group,
@@ -36,6 +36,32 @@ from security.models import DependabotPR
 MERGED, CLOSED = "merged", "closed"  # what became of a closed PR
 OUTCOMES = (MERGED, CLOSED)
 SPRINTS_SHOWN = 6
+INSTANTS = ("opened_at", "closed_at", "merged_at")
+# What a queue row shows; the rest of a PR (head sha, base, last seen) is not read.
+SHOWN = ("number", "title", "head_ref", "html_url", "ci_status", "draft", "mergeable", "open")
+SHOWN += INSTANTS
+FLAGS = ("mergeable", "draft", "open")
+
+
+def _rows(queryset: QuerySet[DependabotPR], names: Sequence[str]) -> list[tuple[Any, ...]]:
+    """`queryset.values_list(*names)` (unordered), read straight from the database driver.
+
+    Django's per-value converters were most of the time of reading a few thousand rows (as
+    `incidents.selectors` found): the drivers already return datetimes (SQLite's naive, of
+    Django's stored UTC; PostgreSQL's aware) and booleans, so instants are only made aware.
+    """
+    instants = [i for i, name in enumerate(names) if name in INSTANTS]
+    sql, params = queryset.order_by().values_list(*names).query.sql_with_params()
+    out = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for raw in cursor.fetchall():
+            row = list(raw)
+            for i in instants:
+                if row[i] is not None and row[i].tzinfo is None:
+                    row[i] = row[i].replace(tzinfo=UTC)
+            out.append(tuple(row))
+    return out
 
 
 @dataclass(frozen=True)
@@ -88,7 +114,7 @@ def queue_items(ids: Sequence[int], *, now: datetime) -> list[QueueItem]:
     """The PRs of `ids`, in that order, parsed: one query (none for no ids)."""
     if not ids:
         return []
-    rows = DependabotPR.objects.in_bulk(ids)
+    rows = DependabotPR.objects.only(*SHOWN).in_bulk(ids)
     return items((rows[pk] for pk in ids if pk in rows), now=now)
 
 
@@ -141,7 +167,8 @@ def queue_summary(*, now: datetime, limit: int = 5) -> QueueSummary:
 @dataclass(frozen=True)
 class SprintClosures:
     sprint: Sprint
-    closures: Closures
+    merged: int
+    closed: int  # without merging
 
 
 def recent_sprints(*, now: datetime, count: int = SPRINTS_SHOWN) -> list[Sprint]:
@@ -150,31 +177,39 @@ def recent_sprints(*, now: datetime, count: int = SPRINTS_SHOWN) -> list[Sprint]
     return list(Sprint.objects.filter(start_date__lte=today).order_by("-number")[:count])
 
 
+def _closed_in(outcome: str, since: datetime, until: datetime) -> Q:
+    """Merged in [since, until) by `merged_at`, or closed without merging by `closed_at`."""
+    if outcome == MERGED:
+        return Q(merged_at__gte=since, merged_at__lt=until)
+    if outcome == CLOSED:
+        return Q(merged_at__isnull=True, closed_at__gte=since, closed_at__lt=until)
+    return _closed_in(MERGED, since, until) | _closed_in(CLOSED, since, until)
+
+
 def closures_by_sprint(sprints: Sequence[Sprint]) -> list[SprintClosures]:
-    """PRs merged and closed without merging in each sprint (by when they merged or
-    closed), with the median time to merge: one query over the sprints' span. Everything
-    stored counts, as `closed_prs` lists it: a count is the length of its list."""
+    """PRs merged and closed without merging in each sprint: one query of counts, no rows.
+    Each count is its list's length (`closed_prs`, the same conditions)."""
     if not sprints:
         return []
     windows = [sprint.window() for sprint in sprints]
-    since, until = min(w[0] for w in windows), max(w[1] for w in windows)
-    rows = DependabotPR.objects.filter(
-        Q(closed_at__gte=since, closed_at__lt=until) | Q(merged_at__gte=since, merged_at__lt=until)
-    ).values_list("number", "opened_at", "closed_at", "merged_at")
-    facts = [
-        PRFacts(number=n, opened_at=opened, closed_at=closed, merged_at=merged, closed=True)
-        for n, opened, closed, merged in rows
+    span = _closed_in("", min(w[0] for w in windows), max(w[1] for w in windows))
+    counts = DependabotPR.objects.filter(span).aggregate(
+        **{
+            f"{outcome}_{i}": Count("pk", filter=_closed_in(outcome, since, until))
+            for i, (since, until) in enumerate(windows)
+            for outcome in OUTCOMES
+        }
+    )
+    return [
+        SprintClosures(sprint, counts[f"{MERGED}_{i}"], counts[f"{CLOSED}_{i}"])
+        for i, sprint in enumerate(sprints)
     ]
-    figures = closures(facts, windows, as_of=until)
-    return [SprintClosures(sprint, c) for sprint, c in zip(sprints, figures, strict=True)]
 
 
 def closed_prs(*, since: datetime, until: datetime, outcome: str = "") -> QuerySet[DependabotPR]:
     """PRs merged (by `merged_at`) or closed without merging (by `closed_at`) in
     [since, until), newest first; `outcome` "merged" or "closed" keeps one kind."""
-    merged = Q(merged_at__gte=since, merged_at__lt=until)
-    closed = Q(merged_at__isnull=True, closed_at__gte=since, closed_at__lt=until)
-    chosen = {MERGED: merged, CLOSED: closed}.get(outcome, merged | closed)
+    chosen = _closed_in(outcome if outcome in OUTCOMES else "", since, until)
     return DependabotPR.objects.filter(chosen).order_by("-closed_at", "-number")
 
 
@@ -187,21 +222,11 @@ def dependabot_document(*, since: datetime, until: datetime, as_of: datetime) ->
     is measured. One query: the PRs open at the window's end (or `as_of`) and those merged
     in the window."""
     moment = min(until, as_of)
-    rows = (
-        DependabotPR.objects.filter(opened_at__lte=moment)
-        .filter(
+    rows = _rows(
+        DependabotPR.objects.filter(opened_at__lte=moment).filter(
             Q(open=True) | Q(closed_at__gt=moment) | Q(merged_at__gte=since, merged_at__lt=until)
-        )
-        .values_list(
-            "number",
-            "opened_at",
-            "closed_at",
-            "merged_at",
-            "ci_status",
-            "mergeable",
-            "draft",
-            "open",
-        )
+        ),
+        ("number", *INSTANTS, "ci_status", *FLAGS),
     )
     facts = [
         PRFacts(

@@ -21,10 +21,11 @@ from rotations.models import Sprint
 from rotations.selectors import current_sprint
 from security import selectors_dependabot as selectors
 from security.dependabot import ATTENTION, MAJOR, READY, UNKNOWN, WAITING
+from security.models import DependabotPR
 from security.selectors_dependabot import CLOSED, MERGED, OUTCOMES, QueueItem
 
 JOB = "github.dependabot_prs"
-PAGE_SIZE = 50
+PAGE_SIZE = 20  # per group: a page shows at most 60 PRs, and every one is a page away
 ORDER = (READY, ATTENTION, WAITING)
 GROUPS = {
     READY: ("Ready to merge", "CI passed and GitHub can merge it."),
@@ -52,31 +53,58 @@ def duration(span: timedelta | None) -> str:
 
 @dataclass(frozen=True)
 class Row:
-    """A PR as a table row shows it: every word and style chosen here."""
+    """A PR as a table row shows it: every word and style chosen here, so the template only
+    places them (a queue page renders up to 75 rows)."""
 
-    item: QueueItem
+    pr: DependabotPR
+    url: str
+    label: str
+    opened: str  # ISO 8601, for <time datetime>
+    update: str  # the package, the group, or the title as it is when it does not parse
+    parsed: bool
+    note: str
+    detail: str
+    from_version: str
+    to_version: str
+    level: str
+    level_class: str
     age: str
     ci: str
     ci_class: str
     mergeable: str
     mergeable_class: str
-    level_class: str
     time_to_merge: str
 
 
 def row(item: QueueItem) -> Row:
-    pr, level = item.pr, item.bump.level
+    pr, b = item.pr, item.bump
     ci, ci_class = CI.get(pr.ci_status, (pr.ci_status or "no checks", "tag-warn"))
     mergeable, mergeable_class = MERGEABLE.get(pr.mergeable, ("not computed", "tag-warn"))
-    level_class = "tag-warn" if level == MAJOR else ("" if level != UNKNOWN else "tag-muted")
+    if b.group and not b.package:
+        update, note = f"the {b.group} group", f"{b.updates} updates" if b.updates else ""
+    else:
+        update, note = b.package or b.title or "(no title)", ""
+        if b.group:
+            note = f"in the {b.group} group"
+    detail = b.ecosystem_label or "ecosystem not named"
     return Row(
-        item=item,
+        pr=pr,
+        url=pr.html_url,
+        label=pr.label,
+        opened=pr.opened_at.isoformat(),
+        update=update,
+        parsed=b.parsed,
+        note=note,
+        detail=f"{detail} · {b.directory}" if b.directory else detail,
+        from_version=b.from_version,
+        to_version=b.to_version,
+        level=b.level,
+        level_class={MAJOR: "tag-warn", UNKNOWN: "tag-muted"}.get(b.level, ""),
         age=duration(item.age),
         ci=ci,
         ci_class=ci_class,
         mergeable=mergeable,
         mergeable_class=mergeable_class,
-        level_class=level_class,
         time_to_merge=duration(item.time_to_merge),
     )
 
@@ -123,12 +151,8 @@ def dependabot_queue(request: HttpRequest) -> HttpResponse:
     history = [
         {
             "sprint": s.sprint,
-            "figures": s.closures,
-            "median": duration(
-                None
-                if s.closures.median_hours_to_merge is None
-                else timedelta(hours=s.closures.median_hours_to_merge)
-            ),
+            "merged": s.merged,
+            "closed": s.closed,
             "all_url": closed_url(s.sprint),
             "merged_url": closed_url(s.sprint, MERGED),
             "closed_url": closed_url(s.sprint, CLOSED),

@@ -7,6 +7,7 @@ import pytest
 
 from oncall_site.sync import run_job
 from security.models import DependabotPR
+from security.views_dependabot import PAGE_SIZE
 
 from .test_accessibility import violations
 
@@ -52,6 +53,6 @@ def test_a_person_goes_from_the_card_to_the_queue_and_its_history(
     merged.click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Dependabot PRs merged")
-    assert page.locator("table.prs tbody tr").count() == min(count, 50)
+    assert page.locator("table.prs tbody tr").count() == min(count, PAGE_SIZE)
     assert violations(page) == []
     page.screenshot(path="/tmp/dependabot-closed.png", full_page=True)

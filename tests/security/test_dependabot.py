@@ -15,7 +15,6 @@ from security.dependabot import (
     WAITING,
     Bump,
     PRFacts,
-    closures,
     dependabot_figures,
     ecosystem_of,
     parse_bump,
@@ -396,20 +395,3 @@ def test_naive_instants_and_reversed_windows_are_refused():
         PRFacts(number=1, opened_at=datetime(2026, 3, 1))  # naive on purpose
     with pytest.raises(ValueError, match="before it starts"):
         dependabot_figures([], since=UNTIL, until=SINCE, as_of=NOW)
-
-
-def test_closures_count_merged_and_closed_per_window():
-    middle = SINCE + 7 * 24 * HOUR
-    windows = [(SINCE, middle), (middle, UNTIL)]
-    prs = [
-        pr(1, SINCE, merged=SINCE + 2 * HOUR),
-        pr(2, SINCE, merged=middle),  # the second window's first instant
-        pr(3, SINCE, merged=middle + 4 * HOUR),
-        pr(4, SINCE, closed=middle - HOUR),  # closed without merging
-        pr(5, SINCE, closed=UNTIL - HOUR),  # after as_of: not known yet
-        pr(6, SINCE),  # still open
-    ]
-    first, second = closures(prs, windows, as_of=UNTIL - 2 * HOUR)
-    assert (first.merged, first.closed, first.median_hours_to_merge) == (1, 1, 2.0)
-    assert (second.merged, second.closed) == (2, 0)
-    assert second.median_hours_to_merge == (7 * 24 + 7 * 24 + 4) / 2
