@@ -237,6 +237,14 @@ def age(opened_at: datetime, now: datetime) -> timedelta:
     return max(_utc(now, "now") - _utc(opened_at, "opened_at"), timedelta(0))
 
 
+def time_to_merge(opened_at: datetime, merged_at: datetime | None) -> timedelta | None:
+    """None when unmerged, or merged before it opened (bad data, left unmeasured)."""
+    if merged_at is None:
+        return None
+    span = _utc(merged_at, "merged_at") - _utc(opened_at, "opened_at")
+    return None if span < timedelta(0) else span
+
+
 def _utc(value: datetime, name: str) -> datetime:
     """`value` in UTC: two aware datetimes sharing a zone subtract as wall clocks in Python,
     an hour off across a daylight-saving change."""
@@ -278,10 +286,8 @@ class PRFacts:
 
     @property
     def hours_to_merge(self) -> float | None:
-        """None when unmerged, or merged before it opened (bad data, left unmeasured)."""
-        if self.merged_at is None or self.merged_at < self.opened_at:
-            return None
-        return (self.merged_at - self.opened_at).total_seconds() / 3600
+        span = time_to_merge(self.opened_at, self.merged_at)
+        return None if span is None else span.total_seconds() / 3600
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from security.dependabot import (
     dependabot_figures,
     parse_bump,
     queue_group,
+    time_to_merge,
     to_json,
 )
 from security.models import DependabotPR
@@ -75,10 +76,7 @@ class QueueItem:
 
     @property
     def time_to_merge(self) -> timedelta | None:
-        pr = self.pr
-        if pr.merged_at is None or pr.merged_at < pr.opened_at:
-            return None
-        return pr.merged_at - pr.opened_at
+        return time_to_merge(self.pr.opened_at, self.pr.merged_at)
 
 
 def queue_ids() -> dict[str, list[int]]:
