@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from security.dependabot import READY, queue_group
+
 
 class SecrelRun(models.Model):
     run_id = models.BigIntegerField(unique=True)
@@ -45,11 +47,18 @@ class DependabotPR(models.Model):
     draft = models.BooleanField(default=False)
     mergeable = models.BooleanField(null=True, blank=True)
     open = models.BooleanField(default=True, help_text="Still open at the last sync.")
+    closed_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When GitHub closed it, merged or not."
+    )
+    merged_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="Empty for a PR closed without merging."
+    )
     last_seen_at = models.DateTimeField()
 
     class Meta:
         ordering = ["opened_at"]
         verbose_name = "Dependabot PR"
+        indexes = [models.Index(fields=["open", "opened_at"], name="dependabot_pr_queue_idx")]
 
     def __str__(self) -> str:
         return f"#{self.number} {self.title}"
@@ -59,7 +68,12 @@ class DependabotPR(models.Model):
         return f"#{self.number}"
 
     @property
+    def queue_group(self) -> str | None:
+        """ready, attention or waiting (`security.dependabot.queue_group`); None once closed."""
+        if not self.open:
+            return None
+        return queue_group(ci_status=self.ci_status, mergeable=self.mergeable, draft=self.draft)
+
+    @property
     def ready_to_merge(self) -> bool:
-        return (
-            self.open and self.ci_status == "success" and self.mergeable is True and not self.draft
-        )
+        return self.queue_group == READY

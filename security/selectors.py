@@ -10,13 +10,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from oncall_site.integrations.timestamps import isoformat_z, parse_instant
 from rotations.models import team_zone
 from security import secrel
-from security.models import DependabotPR, SecrelRun
+from security.models import SecrelRun
 from security.secrel import DECISIVE, FAILED, PASSED, OffSchedule, ScheduledDay, SecrelStatus
 from security.secrel import secrel_status as status_of
+from security.selectors_dependabot import QueueSummary, queue_summary
 
 # The page's schedule panel looks this far back.
 SCHEDULE_LOOKBACK = timedelta(days=14)
@@ -48,9 +50,11 @@ def secrel_status(
     return status_of(runs, branch=branch)
 
 
-def open_dependabot_prs(limit: int = 5) -> tuple[int, list[DependabotPR]]:
-    prs = DependabotPR.objects.filter(open=True).order_by("opened_at")
-    return prs.count(), list(prs[:limit])
+def open_dependabot_prs(limit: int = 5) -> tuple[int, QueueSummary]:
+    """The open count and the dashboard card's summary: each group's count and the `limit`
+    most pressing PRs (the queue page at /security/dependabot/ lists them all)."""
+    summary = queue_summary(now=timezone.now(), limit=limit)
+    return summary.total, summary
 
 
 # --- The weekday schedule ------------------------------------------------------------------

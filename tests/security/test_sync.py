@@ -109,10 +109,15 @@ def test_any_other_error_fetching_jobs_fails_the_run():
     assert not SecrelRun.objects.exists()
 
 
+def pull_state(number: int, state: str, merged: bool = False) -> github.PullState:
+    closed_at = NOW - timedelta(hours=1) if state == "closed" else None
+    return github.PullState(number, state, closed_at, closed_at if merged else None)
+
+
 def test_a_pr_is_closed_only_when_github_confirms_it():
-    answers = {7: False, 8: True, 9: None}
+    answers = {7: pull_state(7, "closed", merged=True), 8: pull_state(8, "open"), 9: None}
     close, unknown = prs_to_close({7, 8, 9, 10}, [10], answers.__getitem__)
-    assert (close, unknown) == ([7], [9])
+    assert (close, unknown) == ([answers[7]], [9])
 
 
 def test_a_listed_pr_is_never_asked_about():

@@ -22,7 +22,7 @@ from oncall_site.integrations.github.resources import (
     classify_tool,
     create_issue,
     failed_job_and_step,
-    fetch_pull_is_open,
+    fetch_pull_state,
     fetch_run_jobs,
     iter_code_scanning_findings,
     iter_dependabot_alerts,
@@ -33,6 +33,7 @@ from oncall_site.integrations.github.resources import (
     normalize_dependabot_alert,
     normalize_dependabot_pr,
     normalize_job,
+    normalize_pull_state,
     normalize_workflow_run,
 )
 from oncall_site.integrations.github.types import (
@@ -40,6 +41,7 @@ from oncall_site.integrations.github.types import (
     CreatedIssue,
     DependabotAlert,
     DependabotPR,
+    PullState,
     WorkflowJob,
     WorkflowRun,
     WorkflowStep,
@@ -55,6 +57,7 @@ __all__ = [
     "CreatedIssue",
     "DependabotAlert",
     "DependabotPR",
+    "PullState",
     "WorkflowJob",
     "WorkflowRun",
     "WorkflowStep",
@@ -65,7 +68,7 @@ __all__ = [
     "config_from_settings",
     "create_issue",
     "failed_job_and_step",
-    "fetch_pull_is_open",
+    "fetch_pull_state",
     "fetch_run_jobs",
     "iter_code_scanning_findings",
     "iter_dependabot_alerts",
@@ -76,5 +79,6 @@ __all__ = [
     "normalize_dependabot_alert",
     "normalize_dependabot_pr",
     "normalize_job",
+    "normalize_pull_state",
     "normalize_workflow_run",
 ]

@@ -24,6 +24,7 @@ from oncall_site.integrations.github.types import (
     CreatedIssue,
     DependabotAlert,
     DependabotPR,
+    PullState,
     WorkflowJob,
     WorkflowRun,
     WorkflowStep,
@@ -150,8 +151,9 @@ def iter_dependabot_prs(
             yield normalize_dependabot_pr(raw, ci_status=status)
 
 
-def fetch_pull_is_open(client: Github, config: Config, number: int) -> bool | None:
-    """Whether PR `number` is still open (None when GitHub does not know it).
+def fetch_pull_state(client: Github, config: Config, number: int) -> PullState | None:
+    """Whether PR `number` is open or closed, and when it closed and merged (None when
+    GitHub does not know it).
 
     A PR missing from the open list is only closed once this confirms it: an empty or
     short page must not close PRs that are still open.
@@ -164,10 +166,7 @@ def fetch_pull_is_open(client: Github, config: Config, number: int) -> bool | No
             pull = _repo(client, config).get_pull(int(number)).complete()
         except UnknownObjectException:
             return None
-        state = GITHUB.mapping(pull._rawData, "pull request").get("state")
-        if state not in {"open", "closed"}:
-            raise GITHUB.bad(f"pull request {number} has no state")
-        return state == "open"
+        return normalize_pull_state(raw_of(pull))
 
 
 def iter_code_scanning_findings(
@@ -336,6 +335,24 @@ def normalize_dependabot_pr(raw: Mapping[str, Any], *, ci_status: str) -> Depend
         draft=bool(raw.get("draft")),
         mergeable=mergeable if isinstance(mergeable, bool) else None,
         mergeable_state=GITHUB.text(raw, "mergeable_state"),
+    )
+
+
+def normalize_pull_state(raw: Mapping[str, Any]) -> PullState:
+    """A PR's state, `closed_at` and `merged_at` (GitHub sets both on a merge).
+
+    Reference: https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request
+    """
+    raw = GITHUB.mapping(raw, "pull request")
+    number = int(GITHUB.required(raw, "number", "pull request"))
+    state = raw.get("state")
+    if state not in {"open", "closed"}:
+        raise GITHUB.bad(f"pull request {number} has no state")
+    return PullState(
+        number=number,
+        state=state,
+        closed_at=GITHUB.timestamp(raw.get("closed_at"), "closed_at"),
+        merged_at=GITHUB.timestamp(raw.get("merged_at"), "merged_at"),
     )
 
 

@@ -64,6 +64,20 @@ class DependabotPR:
 
 
 @dataclass(frozen=True)
+class PullState:
+    """Where one PR stands: open, or closed (merged when `merged_at` is set)."""
+
+    number: int
+    state: str  # open, closed
+    closed_at: datetime | None
+    merged_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+
+@dataclass(frozen=True)
 class CodeScanningFinding:
     number: int
     tool: str  # snyk, aqua, other
