@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("rotations/", include("rotations.urls")),
     path("", include("incidents.urls")),
+    path("security/", include("security.urls")),
     path("admin/", admin.site.urls),
 ]

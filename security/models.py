@@ -155,6 +155,9 @@ class Finding(models.Model):
         indexes = [
             models.Index(fields=["closed_at", "sla_due_at"], name="finding_open_due"),
             models.Index(fields=["first_seen_at"], name="finding_first_seen"),
+            # The list's filters, each over the open findings.
+            models.Index(fields=["tool", "closed_at", "sla_due_at"], name="finding_tool_open"),
+            models.Index(fields=["severity", "closed_at"], name="finding_severity_open"),
         ]
 
     def __str__(self) -> str:

@@ -156,10 +156,14 @@ def severity_rate(*, finding: Finding, severity: str, note: str, user: User, now
     if severity == finding.severity:
         raise ValidationError({"severity": f"{finding.label} is already {severity}."})
     before = finding.get_severity_display()
+    fields = ["severity", "sla_due_at"]
     with transaction.atomic():
         finding.severity = severity
+        if finding.source == FindingSource.MANUAL:  # no scanner to stand against
+            finding.upstream_severity = severity
+            fields.append("upstream_severity")
         finding.sla_due_at = due_of(finding, SlaPolicy.current().rules())
-        finding.save(update_fields=["severity", "sla_due_at"])
+        finding.save(update_fields=fields)
         text = f"{before} → {finding.get_severity_display()}" + (
             f": {note.strip()}" if note.strip() else ""
         )
