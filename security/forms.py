@@ -76,7 +76,11 @@ def now_local() -> str:
 class FindingEntryForm(forms.Form):
     """A finding entered by hand, e.g. from the Aqua console."""
 
-    title = forms.CharField(max_length=500, help_text="What the scanner says, e.g. the CVE title.")
+    title = forms.CharField(
+        max_length=500,
+        help_text="What the scanner says, e.g. the CVE title.",
+        error_messages={"required": "Give the finding a title, e.g. the CVE's."},
+    )
     severity = forms.ChoiceField(
         choices=[("", "Choose…"), *Rating.choices],
         error_messages={"required": "Choose a severity (or unrated, to rate it later)."},

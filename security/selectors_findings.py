@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
+from rotations.sprints import local_date
 from security import findings
 from security.findings import FindingFacts, FindingStatus
 from security.models import Finding, FindingEvent, FindingSource, Rating, SlaPolicy, Tool
@@ -193,6 +194,7 @@ class FindingRow:
     status: FindingStatus
     age_days: int  # days since first seen (until closed, for a closed one)
     due_soon: bool
+    exception_through: date | None = None  # the last local day the exception covers
 
     @property
     def state(self) -> str:
@@ -214,7 +216,10 @@ def finding_rows(
             and status.due is not None
             and status.due <= horizon
         )
-        out.append(FindingRow(finding, status, age, soon))
+        expires = finding.exception_expires_at
+        # An exception ends at the midnight after its last day: show that day.
+        through = local_date(expires - timedelta(microseconds=1), rules.zone) if expires else None
+        out.append(FindingRow(finding, status, age, soon, through))
     return out
 
 

@@ -291,7 +291,7 @@ def test_a_granted_exception_suspends_the_sla_until_the_end_of_its_last_day(
         date(2026, 3, 20), SlaPolicy.current().rules().zone
     )
     body = logged_in.get(reverse("finding-list")).content.decode()
-    assert "exception</span> to Mar 21, 2026" in body
+    assert "exception</span> through Mar 20, 2026" in body
     assert (
         logged_in.get(reverse("finding-list"), {"overdue": "yes"}).context["page"].paginator.count
         == 0
