@@ -1,8 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest
 
 from security import remediation
 from security.models import DependabotPR, Finding, FindingEvent, SecrelRun, SlaPolicy
@@ -95,17 +94,13 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "assessor_contact",
     ]
     readonly_fields = ["reminder_sent_on"]
+    # One row: added once (or made with the defaults the first time a page needs it).
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not SlaPolicy.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        # One row: go straight to it (created with the defaults on first visit).
-        policy = SlaPolicy.current()
-        return redirect("admin:security_slapolicy_change", policy.pk)
 
     def save_model(self, request: HttpRequest, obj: SlaPolicy, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
