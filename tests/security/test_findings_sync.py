@@ -278,3 +278,34 @@ def test_the_cursor_moves_to_the_newest_update_seen(github_only):
 def updated_of(a, now):
     """What the sandbox serves as the alert's `updated_at`."""
     return max(t for t in (a.created_at, a.fixed_at, a.dismissed_at) if t is not None and t <= now)
+
+
+def test_a_repeat_reads_only_as_far_back_as_the_last_run(db):
+    """Alerts come most recently updated first: reading stops at the first page reaching
+    past the cursor (minus an hour), so an unchanged list costs one page."""
+    from oncall_site.sync import SyncContext
+    from security.sync import sync_alerts
+
+    alerts = [
+        alert(n, updated_at=NOW - timedelta(days=n), created_at=NOW - timedelta(days=n + 1))
+        for n in range(1, 251)
+    ]
+    pulled = []
+
+    def stream():
+        for a in alerts:
+            pulled.append(a.number)
+            yield a
+
+    def run(cursor: dict) -> SyncContext:
+        ctx = SyncContext(config=None, client=None, now=NOW, cursor=cursor, progress=print)
+        sync_alerts(ctx, stream(), code_scanning_fields)
+        return ctx
+
+    first = run({})
+    assert (first.fetched, first.written, len(pulled)) == (250, 250, 250)
+    assert first.cursor == {"updated_since": (NOW - timedelta(days=1)).isoformat()}
+    pulled.clear()
+    again = run(dict(first.cursor))
+    assert (again.fetched, again.written) == (1, 0)
+    assert len(pulled) == 100  # one page
