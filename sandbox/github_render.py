@@ -402,7 +402,7 @@ def code_scanning_alert(base: str, facts: Facts, a: CodeScanningAlert, now: date
             "category": a.tool.lower().replace(" ", "-"),
             "state": state,
             "commit_sha": a.commit_sha or fake_sha(a.number),
-            "message": {"text": a.description},
+            "message": {"text": a.message or a.description},
             "location": {
                 "path": a.path,
                 "start_line": 1,

@@ -193,6 +193,7 @@ class CodeScanningAlert:
     dismissed_comment: str | None = None
     commit_sha: str = ""
     tool_version: str | None = None
+    message: str | None = None  # the instance's message (Trivy: package lines); else description
     extra: JSON = field(default_factory=dict)
 
     def state(self, now: datetime) -> Literal["open", "fixed", "dismissed"]:

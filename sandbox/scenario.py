@@ -28,6 +28,7 @@ from .scenario_security import (
     Vulnerability,
     code_scanning_alerts,
     dependabot_alerts,
+    story_alerts,
     vulnerabilities,
 )
 from .timeutil import utc
@@ -370,6 +371,9 @@ class GeneratedSource:
         items.dependabot_alerts += dependabot_alerts(
             rand, round(cfg.dependabot_alerts * ratio), cfg.history, lo, far
         )
+        story_scans, story_deps = story_alerts(start)
+        items.code_scanning_alerts += story_scans
+        items.dependabot_alerts += story_deps
         for i, at in grid(rand, "episode", cfg.monitor_episodes, HISTORY_SPAN, lo, far):
             monitor, ep = episode(rand.child("episode", i), at)
             self._episodes[monitor].append(ep)

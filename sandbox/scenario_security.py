@@ -2,6 +2,8 @@
 
 A vulnerability found by Aqua or Snyk makes every SecRel run on develop fail at that scan
 until it is fixed or excepted, and shows up as a code-scanning alert over the same stretch.
+Beside the generated ones, `story_alerts` adds the same few every time: an alert no scanner
+rated, and Dependabot alerts left open for years.
 """
 
 from __future__ import annotations
@@ -50,6 +52,45 @@ VULN_RULES = {
         ("SNYK-PYTHON-JINJA2-6150717", "jinja2: cross-site scripting in xmlattr filter"),
     ],
 }
+
+
+# What each scanner writes in the alert's message: Trivy (Aqua) one fact a line, Snyk a
+# sentence naming the package. Rules not listed (misconfigurations) name no package.
+def _trivy(package: str, installed: str, fixed: str, rule: str, severity: str) -> str:
+    return (
+        f"Package: {package}\nInstalled Version: {installed}\nVulnerability {rule}\n"
+        f"Severity: {severity.upper()}\nFixed Version: {fixed}\n"
+        f"Link: [{rule}](https://avd.aquasec.com/nvd/{rule.lower()})"
+    )
+
+
+def _snyk(package: str, severity: str) -> str:
+    return f"This file introduces a vulnerable {package} package with a {severity} severity vulnerability."
+
+
+MESSAGES = {
+    "CVE-2024-45490": lambda sev: _trivy(
+        "libexpat", "2.5.0-1", "2.5.0-1+deb12u1", "CVE-2024-45490", sev
+    ),
+    "CVE-2024-6119": lambda sev: _trivy(
+        "openssl", "3.0.13-1~deb12u1", "3.0.14-1~deb12u2", "CVE-2024-6119", sev
+    ),
+    "CVE-2023-44487": lambda sev: _trivy(
+        "golang.org/x/net", "v0.15.0", "0.17.0", "CVE-2023-44487", sev
+    ),
+    "SNYK-DEBIAN12-GLIBC-5927133": lambda sev: _snyk("glibc", sev),
+    "SNYK-ALPINE319-OPENSSL-6152404": lambda sev: _snyk("openssl", sev),
+    "SNYK-PYTHON-REQUESTS-6928867": lambda sev: _snyk("requests", sev),
+    "SNYK-JAVA-COMFASTERXMLJACKSONCORE-3038424": lambda sev: _snyk(
+        "com.fasterxml.jackson.core:jackson-databind", sev
+    ),
+    "SNYK-PYTHON-JINJA2-6150717": lambda sev: _snyk("jinja2", sev),
+}
+IMAGES = (
+    "ghcr.io/example-org/svc-bgs-api",
+    "ghcr.io/example-org/svc-bip-api",
+    "ghcr.io/example-org/cc-app",
+)
 
 
 def vulnerabilities(
@@ -101,7 +142,9 @@ def code_scanning_alerts(
                 created_at=v.start,
                 security_severity=v.severity,  # type: ignore[arg-type]
                 severity="error",
-                path=r.pick(
+                path=r.pick("image", IMAGES)  # Aqua scans the built images
+                if v.tool == "Aqua"
+                else r.pick(
                     "path",
                     [
                         "svc-bgs-api/src/docker/Dockerfile",
@@ -109,6 +152,7 @@ def code_scanning_alerts(
                         "domain-cc/cc-app/src/requirements.txt",
                     ],
                 ),
+                message=MESSAGES[v.rule](v.severity) if v.rule in MESSAGES else None,
                 fixed_at=None if v.excepted else v.end,
                 dismissed_at=v.end if v.excepted else None,
                 dismissed_reason="won't fix" if v.excepted else None,
@@ -243,3 +287,67 @@ def dependabot_alerts(
             )
         )
     return out
+
+
+def story_alerts(start: datetime) -> tuple[list[CodeScanningAlert], list[DependabotAlert]]:
+    """The alerts every demo shows, relative to its start: one with no severity at all (a
+    Checkov rule with level "none"), and Dependabot alerts years old, two still open."""
+    unrated = CodeScanningAlert(
+        number=0,
+        tool="Checkov",
+        rule_id="CKV_DOCKER_2",
+        description="Ensure that HEALTHCHECK instructions have been added to container images",
+        created_at=start - timedelta(days=40, hours=3),
+        security_severity=None,
+        severity="none",
+        path="svc-bip-api/src/docker/Dockerfile",
+        commit_sha="4be1f0c2" * 5,
+        tool_version="3.2.0",
+    )
+    old = [
+        DependabotAlert(
+            number=0,
+            package="pyyaml",
+            ecosystem="pip",
+            manifest_path="domain-cc/cc-app/src/requirements.txt",
+            severity="critical",
+            summary="Improper input validation in PyYAML full_load",
+            created_at=start - timedelta(days=3 * 365 + 17),
+            vulnerable_range="< 5.4",
+            patched_version="5.4",
+            ghsa_id="GHSA-8q59-q68h-6hv4",
+            cve_id="CVE-2020-14343",
+            cvss_score=9.8,
+        ),
+        DependabotAlert(
+            number=0,
+            package="minimist",
+            ecosystem="npm",
+            manifest_path="svc-bgs-api/ui/package-lock.json",
+            severity="medium",
+            summary="Prototype pollution in minimist",
+            created_at=start - timedelta(days=2 * 365 + 95),
+            vulnerable_range="< 1.2.6",
+            patched_version="1.2.6",
+            ghsa_id="GHSA-xvch-5gv4-984h",
+            cve_id="CVE-2021-44906",
+            scope="development",
+            cvss_score=5.6,
+        ),
+        DependabotAlert(
+            number=0,
+            package="org.apache.logging.log4j:log4j-core",
+            ecosystem="maven",
+            manifest_path="svc-bip-api/build.gradle",
+            severity="critical",
+            summary="Remote code injection in Log4j",
+            created_at=start - timedelta(days=4 * 365 + 80),
+            vulnerable_range="< 2.15.0",
+            patched_version="2.15.0",
+            ghsa_id="GHSA-jfh8-c2jp-5v3q",
+            cve_id="CVE-2021-44228",
+            fixed_at=start - timedelta(days=4 * 365 + 74),
+            cvss_score=10.0,
+        ),
+    ]
+    return [unrated], old

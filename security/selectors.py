@@ -18,7 +18,8 @@ from security import secrel
 from security.models import SecrelRun
 from security.secrel import DECISIVE, FAILED, PASSED, OffSchedule, ScheduledDay, SecrelStatus
 from security.secrel import secrel_status as status_of
-from security.selectors_dependabot import QueueSummary, queue_summary
+from security.selectors_dependabot import QueueSummary, dependabot_document, queue_summary
+from security.selectors_findings import findings_document
 
 # The page's schedule panel looks this far back.
 SCHEDULE_LOOKBACK = timedelta(days=14)
@@ -309,4 +310,8 @@ def secrel_document(*, since: datetime, until: datetime, as_of: datetime) -> dic
 
 def security_document(*, since: datetime, until: datetime, as_of: datetime) -> dict[str, Any]:
     """The metrics document's `security` part: one key per subject."""
-    return {"secrel": secrel_document(since=since, until=until, as_of=as_of)}
+    return {
+        "secrel": secrel_document(since=since, until=until, as_of=as_of),
+        "findings": findings_document(since=since, until=until, as_of=as_of),
+        "dependabot": dependabot_document(since=since, until=until, as_of=as_of),
+    }

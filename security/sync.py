@@ -1,13 +1,15 @@
-"""GitHub jobs of the security app: SecRel workflow runs and open Dependabot PRs.
+"""GitHub jobs of the security app: SecRel workflow runs, open Dependabot PRs, and the
+findings of code scanning and Dependabot alerts.
 
 Each job reads through `oncall_site.integrations.github` and stores through the one upsert;
-the storing halves (`store_runs`, `store_prs`, `prs_to_close`) take plain dataclasses, so
-the rules are tested on hand-made items without an upstream.
+the storing halves (`store_runs`, `store_prs`, `prs_to_close`, `store_findings`) take plain
+dataclasses or dicts, so the rules are tested on hand-made items without an upstream.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +19,17 @@ from oncall_site.integrations import github
 from oncall_site.integrations.errors import UpstreamError
 from oncall_site.integrations.timestamps import parse_instant
 from oncall_site.sync import Ownership, SyncContext, clean, job, upsert, vendors
-from security.models import DependabotPR, SecrelRun
+from security import findings
+from security.models import (
+    DependabotPR,
+    Finding,
+    FindingEvent,
+    FindingEventKind,
+    FindingSource,
+    SecrelRun,
+    SlaPolicy,
+    Tool,
+)
 from security.secrel import FAILED
 
 # Runs can stay in progress for a while; refetch those created this long before the last run.
@@ -260,3 +272,208 @@ def dependabot_prs(ctx: SyncContext) -> None:
     ctx.written += store_closed(ctx, close)
     for number in unknown:
         ctx.flag(f"Dependabot PR #{number}: GitHub no longer finds it (404); left as it was")
+
+
+# Findings: code-scanning alerts and Dependabot alerts, each its own job, so a token without
+# the security_events scope stops only the job it refuses.
+
+# Alerts changed just before the last run may be listed late; reread this much.
+FINDINGS_OVERLAP = timedelta(hours=1)
+# One page at a time: a repeat sync with nothing new reads one page per job.
+FINDINGS_PAGE = 100
+
+
+def _keep_due(rules: findings.Sla) -> Callable[[Finding, dict[str, Any]], dict[str, Any]]:
+    """The due date follows the severity that stands (a person's rating included) and the
+    exception recorded here, which the upstream knows nothing of."""
+
+    def merge(row: Finding, fields: dict[str, Any]) -> dict[str, Any]:
+        fields["sla_due_at"] = findings.sla_due(
+            fields["first_seen_at"],
+            fields["severity"],
+            rules,
+            exception_expires=row.exception_expires_at,
+        )
+        return fields
+
+    return merge
+
+
+FINDINGS: Ownership[Finding] = Ownership(
+    Finding,
+    key=("source", "number"),
+    upstream=(
+        "tool",
+        "tool_name",
+        "rule_id",
+        "title",
+        "upstream_severity",
+        "package",
+        "ecosystem",
+        "version",
+        "fixed_version",
+        "location",
+        "upstream_state",
+        "first_seen_at",
+        "upstream_updated_at",
+        "closed_at",
+        "closed_reason",
+        "dismissed_reason",
+        "html_url",
+        "sla_due_at",
+    ),
+    # A person's rating stands until the scanner's severity changes.
+    corrections={"severity": ("upstream_severity",)},
+    links=("html_url",),
+)
+
+
+def code_scanning_fields(
+    alert: github.CodeScanningFinding, rules: findings.Sla, *, now: datetime
+) -> dict[str, Any]:
+    severity = findings.severity_from_code_scanning(alert.security_severity_level, alert.rule_level)
+    closed_at, reason = findings.closure(
+        alert.state, alert.fixed_at, alert.dismissed_at, seen_at=now
+    )
+    return {
+        "source": FindingSource.CODE_SCANNING,
+        "number": alert.number,
+        "tool": alert.tool,
+        "tool_name": alert.tool_name,
+        "rule_id": alert.rule_id or "",
+        "title": alert.description or alert.rule_name or alert.rule_id or f"Alert {alert.number}",
+        "upstream_severity": severity,
+        "severity": severity,
+        "package": alert.package or "",
+        "ecosystem": "",
+        "version": alert.version or "",
+        "fixed_version": alert.fixed_version or "",
+        "location": alert.path or "",
+        "upstream_state": alert.state,
+        "first_seen_at": alert.created_at,
+        "upstream_updated_at": alert.updated_at,
+        "closed_at": closed_at,
+        "closed_reason": reason,
+        "dismissed_reason": alert.dismissed_reason or "",
+        "html_url": alert.html_url,
+        "sla_due_at": findings.sla_due(alert.created_at, severity, rules),
+    }
+
+
+def dependabot_alert_fields(
+    alert: github.DependabotAlert, rules: findings.Sla, *, now: datetime
+) -> dict[str, Any]:
+    severity = findings.severity_from_dependabot(alert.severity)
+    closed_at, reason = findings.closure(
+        alert.state, alert.fixed_at, alert.dismissed_at, seen_at=now
+    )
+    return {
+        "source": FindingSource.DEPENDABOT,
+        "number": alert.number,
+        "tool": Tool.DEPENDABOT,
+        "tool_name": "Dependabot",
+        "rule_id": alert.cve_id or alert.ghsa_id or "",
+        "title": alert.summary or alert.ghsa_id or f"Alert {alert.number}",
+        "upstream_severity": severity,
+        "severity": severity,
+        "package": alert.package,
+        "ecosystem": alert.ecosystem or "",
+        "version": alert.vulnerable_range or "",
+        "fixed_version": alert.fixed_version or "",
+        "location": alert.manifest_path or "",
+        "upstream_state": alert.state,
+        "first_seen_at": alert.created_at,
+        "upstream_updated_at": alert.updated_at,
+        "closed_at": closed_at,
+        "closed_reason": reason,
+        "dismissed_reason": alert.dismissed_reason or "",
+        "html_url": alert.html_url,
+        "sla_due_at": findings.sla_due(alert.created_at, severity, rules),
+    }
+
+
+def store_findings(items: list[dict[str, Any]], rules: findings.Sla, *, now: datetime) -> int:
+    """Store one batch of a source's alerts; an alert closed or reopened upstream since the
+    last sync gets the event in its history. Unchanged alerts write nothing."""
+    if not items:
+        return 0
+    source = items[0]["source"]
+    stored = dict(
+        Finding.objects.filter(source=source, number__in=[i["number"] for i in items]).values_list(
+            "number", "upstream_state"
+        )
+    )
+    changes = {
+        item["number"]: change
+        for item in items
+        if (change := findings.upstream_change(stored.get(item["number"]), item["upstream_state"]))
+    }
+    ownership = replace(FINDINGS, merge=_keep_due(rules))
+    written = upsert(ownership, items, now=now).total
+    if changes:
+        by_number = {item["number"]: item for item in items}
+        ids = dict(
+            Finding.objects.filter(source=source, number__in=changes).values_list("number", "pk")
+        )
+        FindingEvent.objects.bulk_create(
+            FindingEvent(
+                finding_id=ids[number],
+                kind=FindingEventKind.CLOSED if change == "closed" else FindingEventKind.REOPENED,
+                at=by_number[number]["closed_at"] or now,
+                note=_upstream_note(by_number[number], change),
+            )
+            for number, change in changes.items()
+        )
+    return written
+
+
+def _upstream_note(item: dict[str, Any], change: str) -> str:
+    state = item["upstream_state"].replace("_", " ")
+    if change == "reopened":
+        return "Open again upstream: the scanner reports it once more."
+    why = f" ({item['dismissed_reason']})" if item["dismissed_reason"] else ""
+    return f"{state.capitalize()} upstream{why}."
+
+
+def sync_alerts(
+    ctx: SyncContext,
+    stream: Iterable[Any],
+    fields_of: Callable[..., dict[str, Any]],
+) -> None:
+    """Read alerts most recently updated first; stop at the first page reaching past the
+    cursor (minus an overlap). The first run reads every alert, whatever its age or state."""
+    rules = SlaPolicy.current().rules()
+    cursor = parse_instant(ctx.cursor.get("updated_since"))
+    since = cursor - FINDINGS_OVERLAP if cursor else None
+    newest = cursor
+    for chunk in ctx.batches(stream, FINDINGS_PAGE):
+        recent = [a for a in chunk if since is None or (a.updated_at or a.created_at) >= since]
+        ctx.fetched += len(recent)
+        ctx.written += store_findings(
+            [fields_of(a, rules, now=ctx.now) for a in recent],
+            rules,
+            now=ctx.now,
+        )
+        for alert in recent:
+            updated = alert.updated_at or alert.created_at
+            newest = updated if newest is None or updated > newest else newest
+        if len(recent) < len(chunk):
+            break
+    if newest is not None:
+        ctx.cursor["updated_since"] = newest.isoformat()
+
+
+@job(vendors.GITHUB, "code_scanning", label="code scanning", minutes=5)
+def code_scanning(ctx: SyncContext) -> None:
+    """Code-scanning alerts (Snyk, Aqua/Trivy, other tools), every state."""
+    stream = github.iter_code_scanning_findings(
+        ctx.client, ctx.config, sort="updated", direction="desc"
+    )
+    sync_alerts(ctx, stream, code_scanning_fields)
+
+
+@job(vendors.GITHUB, "dependabot_alerts", label="Dependabot alerts", minutes=5)
+def dependabot_alerts(ctx: SyncContext) -> None:
+    """Dependabot alerts, every state."""
+    stream = github.iter_dependabot_alerts(ctx.client, ctx.config, sort="updated", direction="desc")
+    sync_alerts(ctx, stream, dependabot_alert_fields)

@@ -50,7 +50,8 @@ EXPECTED = {
         "canceled_count": 1,
         "by_source": {"datadog": 1, "manual": 2, "pagerduty": 2, "slack": 1},
     },
-    # No SecRel run stored: nothing measured (tests/security/test_secrel_metrics.py has runs).
+    # Nothing security-related stored: counts of zero, None where nothing is measured
+    # (tests/security/ has the figures with rows).
     "security": {
         "secrel": {
             "state": "unknown",
@@ -64,7 +65,27 @@ EXPECTED = {
             "off_schedule_runs": None,
             "pass_rate": None,
             "hours_red": None,
-        }
+        },
+        "findings": {
+            "open": 0,
+            "open_by_severity": {"critical": 0, "high": 0, "medium": 0, "low": 0, "unrated": 0},
+            "open_by_tool": {"snyk": 0, "aqua": 0, "dependabot": 0, "manual": 0, "other": 0},
+            "under_exception": 0,
+            "overdue": 0,
+            "opened": 0,
+            "fixed": 0,
+            "dismissed": 0,
+            "mean_days_to_remediate": None,
+        },
+        # The window ended before as_of: no CI history is kept, so the split is unknown.
+        "dependabot": {
+            "open": 0,
+            "ready_to_merge": None,
+            "failing": None,
+            "waiting": None,
+            "merged": 0,
+            "median_hours_to_merge": None,
+        },
     },
 }
 

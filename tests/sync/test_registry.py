@@ -28,12 +28,19 @@ def test_it_finds_the_jobs_each_app_declares():
         "datadog.monitors": "incidents.sync",
         "github.secrel_runs": "security.sync",
         "github.dependabot_prs": "security.sync",
+        "github.code_scanning": "security.sync",
+        "github.dependabot_alerts": "security.sync",
     }
 
 
 def test_it_selects_all_a_vendor_or_one_job():
     assert len(select(None)) == len(jobs())
-    assert [j.key for j in select("github")] == ["github.secrel_runs", "github.dependabot_prs"]
+    assert [j.key for j in select("github")] == [
+        "github.secrel_runs",
+        "github.dependabot_prs",
+        "github.code_scanning",
+        "github.dependabot_alerts",
+    ]
     assert [j.key for j in select("github.dependabot_prs")] == ["github.dependabot_prs"]
     with pytest.raises(ValueError, match="known: .*github.secrel_runs"):
         select("gitlab")

@@ -8,7 +8,7 @@ PyGithub's `GithubRetry` sleeps until the rate-limit reset and urllib3 sleeps wh
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -18,6 +18,7 @@ from github import Auth, Github, GithubException, GithubRetry, RateLimitExceeded
 from github.GithubException import RateLimitExceededExceedsMaxWait
 
 from oncall_site.integrations.errors import (
+    AuthError,
     UpstreamError,
     bad_payload,
     from_status,
@@ -101,9 +102,38 @@ def build_client(config: Config) -> Github:
     )
 
 
+@dataclass(frozen=True)
+class Access:
+    """What a resource is, and what a token needs to read it: a 403 names both."""
+
+    what: str  # "the code-scanning alerts"
+    needs: str  # "the security_events scope (classic token) or ..."
+
+
+def refused(access: Access, detail: str, headers: Mapping[str, object]) -> AuthError:
+    """A 403 on `access.what`, naming the scope the token lacks (and those it has, when
+    GitHub says: classic tokens come with `X-OAuth-Scopes`).
+
+    Reference: https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps
+    """
+    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+    granted = lowered.get("x-oauth-scopes")
+    has = f" (it has: {granted or 'no scopes'})" if granted is not None else ""
+    said = f" GitHub said: {' '.join(detail.split())[:200]}." if detail else ""
+    return AuthError(
+        GITHUB.key,
+        f"{GITHUB.name} refused {access.what} with this API token (403). The token needs "
+        f"{access.needs}{has}.{said}",
+        status=403,
+    )
+
+
 @contextmanager
-def upstream_errors(config: Config) -> Iterator[None]:
-    """PyGithub, requests and urllib3 exceptions, and unreadable records, leave as UpstreamError."""
+def upstream_errors(config: Config, access: Access | None = None) -> Iterator[None]:
+    """PyGithub, requests and urllib3 exceptions, and unreadable records, leave as UpstreamError.
+
+    With `access`, a 403 (other than the rate limit's) says which scope the token lacks.
+    """
     try:
         yield
     except UpstreamError:
@@ -120,6 +150,8 @@ def upstream_errors(config: Config) -> Iterator[None]:
         if exc.status == 403 and str(headers.get("x-ratelimit-remaining")) == "0":
             wait = retry_after_seconds(headers)
             raise rate_limited(GITHUB.key, GITHUB.name, wait, status=403) from exc
+        if exc.status == 403 and access is not None:
+            raise refused(access, detail, headers) from exc
         raise from_status(
             GITHUB.key, GITHUB.name, exc.status, headers=headers, detail=detail
         ) from exc

@@ -8,17 +8,18 @@ each object again. Listings stream page by page.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from github import Github, UnknownObjectException
+from github import Github, GithubException, UnknownObjectException
 from github.GithubObject import GithubObject
 from github.PaginatedList import PaginatedList
 from github.Repository import Repository
 from github.WorkflowJob import WorkflowJob as PyGithubWorkflowJob
 
-from oncall_site.integrations.github.client import GITHUB, Config, upstream_errors
+from oncall_site.integrations.github.client import GITHUB, Access, Config, upstream_errors
 from oncall_site.integrations.github.types import (
     CodeScanningFinding,
     CreatedIssue,
@@ -169,32 +170,68 @@ def fetch_pull_state(client: Github, config: Config, number: int) -> PullState |
         return normalize_pull_state(raw_of(pull))
 
 
+CODE_SCANNING = Access(
+    "the code-scanning alerts",
+    'the security_events scope (classic token) or the "Code scanning alerts" read '
+    "permission (fine-grained token)",
+)
+DEPENDABOT_ALERTS = Access(
+    "the Dependabot alerts",
+    "the security_events scope (classic token; public_repo is enough for a public "
+    'repository) or the "Dependabot alerts" read permission (fine-grained token)',
+)
+
+
+def _listing(
+    kwargs: Mapping[str, str | None], sort: str | None, direction: str | None
+) -> dict[str, str]:
+    every = {**kwargs, "sort": sort, "direction": direction}
+    return {k: v for k, v in every.items() if v}
+
+
 def iter_code_scanning_findings(
     client: Github,
     config: Config,
     *,
     state: str | None = None,
     tool_name: str | None = None,
+    sort: str | None = None,
+    direction: str | None = None,
 ) -> Iterator[CodeScanningFinding]:
     """Code-scanning alerts (Snyk, Aqua and other SARIF uploads), page by page.
 
+    `sort="updated", direction="desc"` lists the most recently changed first, so an
+    incremental reader stops at the first alert older than its cursor. A repository with no
+    analysis yet answers 404 "no analysis found": that is no alerts, not an error. A 403
+    names the scope the token lacks.
+
     Reference: https://docs.github.com/en/rest/code-scanning/code-scanning#list-code-scanning-alerts-for-a-repository
     """
-    kwargs = {k: v for k, v in {"state": state, "tool_name": tool_name}.items() if v}
-    with upstream_errors(config):
-        for alert in streamed(_repo(client, config).get_codescan_alerts(**kwargs)):
-            yield normalize_code_scanning_alert(raw_of(alert))
+    kwargs = _listing({"state": state, "tool_name": tool_name}, sort, direction)
+    with upstream_errors(config, CODE_SCANNING):
+        try:
+            for alert in streamed(_repo(client, config).get_codescan_alerts(**kwargs)):
+                yield normalize_code_scanning_alert(raw_of(alert))
+        except GithubException as exc:
+            if exc.status != 404 or "no analysis found" not in str(exc.data).lower():
+                raise
 
 
 def iter_dependabot_alerts(
-    client: Github, config: Config, *, state: str | None = None
+    client: Github,
+    config: Config,
+    *,
+    state: str | None = None,
+    sort: str | None = None,
+    direction: str | None = None,
 ) -> Iterator[DependabotAlert]:
-    """Dependabot alerts, page by page.
+    """Dependabot alerts, page by page (`sort="updated", direction="desc"`: most recently
+    changed first). A 403 names the scope the token lacks.
 
     Reference: https://docs.github.com/en/rest/dependabot/alerts#list-dependabot-alerts-for-a-repository
     """
-    kwargs = {"state": state} if state else {}
-    with upstream_errors(config):
+    kwargs = _listing({"state": state}, sort, direction)
+    with upstream_errors(config, DEPENDABOT_ALERTS):
         for alert in streamed(_repo(client, config).get_dependabot_alerts(**kwargs)):
             yield normalize_dependabot_alert(raw_of(alert))
 
@@ -369,8 +406,28 @@ def classify_tool(tool_name: str) -> str:
     return "other"
 
 
+# What scanners write in an alert's message: Trivy (Aqua's scanner) one fact a line, Snyk
+# one sentence naming the package.
+_TRIVY_LINE = re.compile(r"^(Package|Installed Version|Fixed Version):[ \t]*(\S.*?)\s*$", re.M)
+_SNYK_PACKAGE = re.compile(r"introduces a vulnerable (\S+) package")
+
+
+def package_from_message(message: str) -> tuple[str | None, str | None, str | None]:
+    """(package, installed version, fixed version) from a code-scanning alert's message,
+    where the scanner wrote them (None for what it did not).
+
+    Reference: https://github.com/aquasecurity/trivy/blob/main/pkg/report/sarif.go
+    """
+    facts = {name: value for name, value in _TRIVY_LINE.findall(message)}
+    if facts:
+        return facts.get("Package"), facts.get("Installed Version"), facts.get("Fixed Version")
+    snyk = _SNYK_PACKAGE.search(message)
+    return (snyk.group(1) if snyk else None), None, None
+
+
 def normalize_code_scanning_alert(raw: Mapping[str, Any]) -> CodeScanningFinding:
-    """One code-scanning alert.
+    """One code-scanning alert. `severity` is the security severity, else the rule's level
+    (both are kept apart too, for the findings' severity rule).
 
     Reference: https://docs.github.com/en/rest/code-scanning/code-scanning#get-a-code-scanning-alert
     """
@@ -378,14 +435,20 @@ def normalize_code_scanning_alert(raw: Mapping[str, Any]) -> CodeScanningFinding
     number = int(GITHUB.required(raw, "number", "code-scanning alert"))
     what = f"code-scanning alert {number}"
     rule = raw.get("rule") if isinstance(raw.get("rule"), Mapping) else {}
+    instance = raw.get("most_recent_instance")
+    instance = instance if isinstance(instance, Mapping) else {}
     tool_name = str(GITHUB.nested(raw, "tool", "name") or "")
+    message = str(GITHUB.nested(instance, "message", "text") or "")
+    package, version, fixed_version = package_from_message(message)
+    security_severity = GITHUB.text(rule, "security_severity_level")
+    level = GITHUB.text(rule, "severity")
     return CodeScanningFinding(
         number=number,
         tool=classify_tool(tool_name),
         tool_name=tool_name,
         rule_id=GITHUB.text(rule, "id"),
         rule_name=GITHUB.text(rule, "name"),
-        severity=GITHUB.text(rule, "security_severity_level") or GITHUB.text(rule, "severity"),
+        severity=security_severity or level,
         state=str(GITHUB.required(raw, "state", what)),
         created_at=GITHUB.required_timestamp(raw, "created_at", what),
         updated_at=GITHUB.timestamp(raw.get("updated_at"), "updated_at"),
@@ -393,7 +456,14 @@ def normalize_code_scanning_alert(raw: Mapping[str, Any]) -> CodeScanningFinding
         dismissed_at=GITHUB.timestamp(raw.get("dismissed_at"), "dismissed_at"),
         dismissed_reason=GITHUB.text(raw, "dismissed_reason"),
         html_url=str(raw.get("html_url") or ""),
-        path=GITHUB.nested(raw, "most_recent_instance", "location", "path"),
+        path=GITHUB.nested(instance, "location", "path"),
+        security_severity_level=security_severity,
+        rule_level=level,
+        description=str(rule.get("description") or ""),
+        message=message,
+        package=package,
+        version=version,
+        fixed_version=fixed_version,
     )
 
 

@@ -93,7 +93,14 @@ class CodeScanningFinding:
     dismissed_at: datetime | None
     dismissed_reason: str | None
     html_url: str
-    path: str | None = None
+    path: str | None = None  # the file, or the image for a container scan
+    security_severity_level: str | None = None  # critical, high, medium, low
+    rule_level: str | None = None  # error, warning, note, none
+    description: str = ""  # the rule's short description
+    message: str = ""  # the most recent instance's message
+    package: str | None = None  # as the scanner's message names it
+    version: str | None = None
+    fixed_version: str | None = None
 
 
 @dataclass(frozen=True)

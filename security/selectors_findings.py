@@ -1,0 +1,312 @@
+"""Reads of findings for the findings pages, the daily message and the metrics document,
+each in a bounded number of queries whatever the number of findings.
+
+The rules are `security.findings`'; here rows become `FindingFacts` and the stored due date
+(`Finding.sla_due_at`, kept by the same rule) lets the list filter and count in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+
+from rotations.sprints import local_date
+from security import findings
+from security.findings import FindingFacts, FindingStatus
+from security.models import Finding, FindingEvent, FindingSource, Rating, SlaPolicy, Tool
+
+SOON_DAYS = 7  # the list's "breaching soon" filter
+STATES: dict[str, str] = {
+    "unresolved": "Open or under exception",
+    "open": "Open (SLA running)",
+    "excepted": "Under exception",
+    "closed": "Fixed or dismissed",
+    "all": "All",
+}
+DEFAULT_STATE = "unresolved"
+OVERDUE: dict[str, str] = {"yes": "Overdue", "soon": f"Due within {SOON_DAYS} days"}
+
+
+@dataclass
+class FindingFilters:
+    """What the list is narrowed to; unreadable values are dropped and named in `errors`."""
+
+    tool: str = ""
+    severity: str = ""
+    state: str = DEFAULT_STATE
+    overdue: str = ""
+    source: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return (
+            bool(self.tool or self.severity or self.overdue or self.source)
+            or self.state != DEFAULT_STATE
+        )
+
+    def query(self, **changes: str) -> str:
+        """This list's query string with `changes` (for the counts' links)."""
+        values = {
+            "state": self.state if self.state != DEFAULT_STATE else "",
+            "severity": self.severity,
+            "tool": self.tool,
+            "overdue": self.overdue,
+            "source": self.source,
+            **changes,
+        }
+        return "&".join(f"{k}={v}" for k, v in values.items() if v)
+
+
+def _choice(params: Mapping[str, str], name: str, allowed: Iterable[str], errors: list[str]) -> str:
+    value = (params.get(name) or "").strip()
+    if value and value not in set(allowed):
+        errors.append(f"Unknown {name} {value[:40]!r}: that filter is ignored.")
+        return ""
+    return value
+
+
+def filters_from_params(params: Mapping[str, str]) -> FindingFilters:
+    errors: list[str] = []
+    filters = FindingFilters(
+        tool=_choice(params, "tool", Tool.values, errors),
+        severity=_choice(params, "severity", Rating.values, errors),
+        state=_choice(params, "state", STATES, errors) or DEFAULT_STATE,
+        overdue=_choice(params, "overdue", OVERDUE, errors),
+        source=_choice(params, "source", FindingSource.values, errors),
+        errors=errors,
+    )
+    return filters
+
+
+def _excepted(now: datetime) -> Q:
+    return Q(closed_at__isnull=True, exception_expires_at__gt=now)
+
+
+def _running(now: datetime) -> Q:
+    """Open with its SLA running: not closed, no exception in force."""
+    return Q(closed_at__isnull=True) & (
+        Q(exception_expires_at__isnull=True) | Q(exception_expires_at__lte=now)
+    )
+
+
+def _overdue(now: datetime) -> Q:
+    return _running(now) & Q(sla_due_at__lte=now)
+
+
+def _due_soon(now: datetime, rules: findings.Sla) -> Q:
+    horizon = findings.add_days(now, SOON_DAYS, rules.zone)
+    return _running(now) & Q(sla_due_at__gt=now, sla_due_at__lte=horizon)
+
+
+def finding_list(filters: FindingFilters, *, now: datetime, rules: findings.Sla) -> QuerySet:
+    """The findings the filters select: the most urgent first (due soonest; unrated after
+    the rated ones), closed ones most recently closed first."""
+    rows = Finding.objects.all()
+    state_q = {
+        "unresolved": Q(closed_at__isnull=True),
+        "open": _running(now),
+        "excepted": _excepted(now),
+        "closed": Q(closed_at__isnull=False),
+        "all": Q(),
+    }[filters.state]
+    rows = rows.filter(state_q)
+    if filters.tool:
+        rows = rows.filter(tool=filters.tool)
+    if filters.severity:
+        rows = rows.filter(severity=filters.severity)
+    if filters.source:
+        rows = rows.filter(source=filters.source)
+    if filters.overdue == "yes":
+        rows = rows.filter(_overdue(now))
+    elif filters.overdue == "soon":
+        rows = rows.filter(_due_soon(now, rules))
+    if filters.state == "closed":
+        return rows.order_by("-closed_at", "-pk")
+    return rows.order_by(F("sla_due_at").asc(nulls_last=True), "first_seen_at", "pk")
+
+
+@dataclass(frozen=True)
+class FindingCounts:
+    """The unresolved findings at a glance; each links to the list behind it."""
+
+    unresolved: int
+    by_severity: dict[str, int]  # critical..low, rated only
+    unrated: int
+    by_tool: dict[str, int]
+    overdue: int
+    due_soon: int
+    excepted: int
+
+
+def finding_counts(*, now: datetime, rules: findings.Sla) -> FindingCounts:
+    """One aggregate query over the unresolved findings."""
+    aggregates: dict[str, Any] = {"unresolved": Count("pk")}
+    for severity in Rating.values:
+        aggregates[f"sev_{severity}"] = Count("pk", filter=Q(severity=severity))
+    for tool in Tool.values:
+        aggregates[f"tool_{tool}"] = Count("pk", filter=Q(tool=tool))
+    aggregates["overdue"] = Count("pk", filter=_overdue(now))
+    aggregates["due_soon"] = Count("pk", filter=_due_soon(now, rules))
+    aggregates["excepted"] = Count("pk", filter=_excepted(now))
+    got = Finding.objects.filter(closed_at__isnull=True).aggregate(**aggregates)
+    return FindingCounts(
+        unresolved=got["unresolved"],
+        by_severity={s: got[f"sev_{s}"] for s in findings.SEVERITIES},
+        unrated=got[f"sev_{findings.UNRATED}"],
+        by_tool={t: got[f"tool_{t}"] for t in Tool.values},
+        overdue=got["overdue"],
+        due_soon=got["due_soon"],
+        excepted=got["excepted"],
+    )
+
+
+def _reason(closed: datetime | None, reason: str) -> str:
+    """A closed row's reason; one edited in the admin without a reason counts as dismissed
+    (not as remediation) rather than failing the page."""
+    if closed is None:
+        return ""
+    return reason if reason in (findings.FIXED, findings.DISMISSED) else findings.DISMISSED
+
+
+def facts_of(finding: Finding) -> FindingFacts:
+    return FindingFacts(
+        id=finding.pk,
+        first_seen=finding.first_seen_at,
+        severity=finding.severity,
+        tool=finding.tool,
+        closed=finding.closed_at,
+        closed_reason=_reason(finding.closed_at, finding.closed_reason),
+        exception_granted=finding.exception_granted_at if finding.exception_expires_at else None,
+        exception_expires=finding.exception_expires_at if finding.exception_granted_at else None,
+    )
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A finding as a page shows it, as of `now`."""
+
+    finding: Finding
+    status: FindingStatus
+    age_days: int  # days since first seen (until closed, for a closed one)
+    due_soon: bool
+    exception_through: date | None = None  # the last local day the exception covers
+
+    @property
+    def state(self) -> str:
+        return self.status.state
+
+
+def finding_rows(
+    rows: Iterable[Finding], *, now: datetime, rules: findings.Sla
+) -> list[FindingRow]:
+    horizon = findings.add_days(now, SOON_DAYS, rules.zone)
+    out = []
+    for finding in rows:
+        status = findings.finding_status(facts_of(finding), rules, now)
+        end = finding.closed_at if finding.closed_at and finding.closed_at <= now else now
+        age = max((end - finding.first_seen_at) // findings.DAY, 0)
+        soon = (
+            status.state == findings.OPEN
+            and not status.overdue
+            and status.due is not None
+            and status.due <= horizon
+        )
+        expires = finding.exception_expires_at
+        # An exception ends at the midnight after its last day: show that day.
+        through = local_date(expires - timedelta(microseconds=1), rules.zone) if expires else None
+        out.append(FindingRow(finding, status, age, soon, through))
+    return out
+
+
+def finding_detail(finding_id: int) -> Finding | None:
+    return Finding.objects.filter(pk=finding_id).first()
+
+
+def finding_history(finding: Finding) -> list[FindingEvent]:
+    return list(finding.events.select_related("user").order_by("at", "pk"))
+
+
+# The daily message
+
+
+@dataclass(frozen=True)
+class Reminder:
+    breaching: list[tuple[Finding, datetime]]  # open findings due within the span
+    expiring: list[tuple[Finding, datetime]]  # exceptions ending within the span
+
+
+def reminder(
+    *, now: datetime, breach_days: int = 3, expiry_days: int = 10, limit: int = 20
+) -> Reminder:
+    """Findings that breach their SLA within `breach_days` and exceptions that expire within
+    `expiry_days`, soonest first (at most `limit` of each; two queries)."""
+    rules = SlaPolicy.current().rules()
+    breach_horizon = findings.add_days(now, breach_days, rules.zone)
+    expiry_horizon = findings.add_days(now, expiry_days, rules.zone)
+    # Excepted findings whose exception ends in the span may breach at its end: read them too.
+    candidates = Finding.objects.filter(closed_at__isnull=True).filter(
+        (_running(now) & Q(sla_due_at__gt=now, sla_due_at__lte=breach_horizon))
+        | Q(exception_expires_at__gt=now, exception_expires_at__lte=expiry_horizon)
+    )
+    breaching, expiring = [], []
+    for finding in candidates.order_by("sla_due_at", "pk"):
+        facts = facts_of(finding)
+        due = findings.breaches_within(facts, rules, now, breach_days)
+        if due is not None:
+            breaching.append((finding, due))
+        expires = findings.exception_expires_within(facts, now, expiry_days, rules.zone)
+        if expires is not None:
+            expiring.append((finding, expires))
+    breaching.sort(key=lambda pair: (pair[1], pair[0].pk))
+    expiring.sort(key=lambda pair: (pair[1], pair[0].pk))
+    return Reminder(breaching[:limit], expiring[:limit])
+
+
+# The metrics document
+
+
+def findings_document(*, since: datetime, until: datetime, as_of: datetime) -> dict[str, Any]:
+    """The findings' figures of [since, until) as of `as_of` (see `security.findings`):
+    `open`, `open_by_severity`, `open_by_tool`, `under_exception`, `overdue`, `opened`,
+    `fixed`, `dismissed`, `mean_days_to_remediate`. Reads only the findings that can count:
+    first seen by `as_of` and open then, or first seen or closed in the window (one query,
+    plus the policy)."""
+    rules = SlaPolicy.current().rules()
+    relevant = Finding.objects.filter(first_seen_at__lte=as_of).filter(
+        Q(closed_at__isnull=True)
+        | Q(closed_at__gt=as_of)
+        | Q(closed_at__gte=since, closed_at__lt=until)
+        | Q(first_seen_at__gte=since, first_seen_at__lt=until)
+    )
+    columns = (
+        "pk",
+        "first_seen_at",
+        "severity",
+        "tool",
+        "closed_at",
+        "closed_reason",
+        "exception_granted_at",
+        "exception_expires_at",
+    )
+    facts = (
+        FindingFacts(
+            id=pk,
+            first_seen=first_seen,
+            severity=severity,
+            tool=tool,
+            closed=closed,
+            closed_reason=_reason(closed, reason),
+            exception_granted=granted if expires else None,
+            exception_expires=expires if granted else None,
+        )
+        for pk, first_seen, severity, tool, closed, reason, granted, expires in relevant.values_list(
+            *columns
+        ).iterator(chunk_size=5000)
+    )
+    summary = findings.findings_summary(facts, policy=rules, since=since, until=until, as_of=as_of)
+    return findings.to_json(summary)
