@@ -171,6 +171,11 @@ class Finding(models.Model):
             # The list's filters, each over the open findings.
             models.Index(fields=["tool", "closed_at", "sla_due_at"], name="finding_tool_open"),
             models.Index(fields=["severity", "closed_at"], name="finding_severity_open"),
+            # The counts over the unresolved findings read this index alone.
+            models.Index(
+                fields=["closed_at", "severity", "tool", "sla_due_at", "exception_expires_at"],
+                name="finding_open_counts",
+            ),
         ]
 
     def __str__(self) -> str:
