@@ -256,6 +256,12 @@ class SlaPolicy(models.Model):
 
     @classmethod
     def current(cls) -> "SlaPolicy":
+        """The policy: the stored row (its migration makes it), or the defaults if it is
+        gone. Reading never writes; the daily message claims its day with `stored()`."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    @classmethod
+    def stored(cls) -> "SlaPolicy":
         policy, _ = cls.objects.get_or_create(pk=1)
         return policy
 

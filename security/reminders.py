@@ -71,7 +71,7 @@ class Outcome:
 
 def claim_day(day: date) -> tuple[bool, date | None]:
     """Take `day` for this run: (taken, the day sent before, to give back on failure)."""
-    policy = SlaPolicy.current()
+    policy = SlaPolicy.stored()
     taken = (
         SlaPolicy.objects.filter(pk=policy.pk)
         .filter(Q(reminder_sent_on__isnull=True) | Q(reminder_sent_on__lt=day))
