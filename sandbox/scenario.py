@@ -7,12 +7,16 @@ adds one event every `live_interval` seconds, cycling through a page, a monitor 
 SecRel push run and a Dependabot PR (LIVE_CYCLE), so the demo changes every minute or two.
 Scheduled runs, vulnerabilities, security alerts and monitor flaps are laid out 60 days
 ahead as well; the clock reveals them. Live events are generated lazily, an hour ahead of
-the clock at a time, and the snapshot is rebuilt copy-on-write.
+the clock at a time, and the snapshot is rebuilt copy-on-write. Through the random history
+runs the same story every time (scenario_story.py): red streaks on develop from an Aqua
+finding that end with an exception, a Snyk finding fixed by a Dependabot PR, missed
+scheduled runs, and a Dependabot queue with a PR in each group.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -23,7 +27,7 @@ from .facts import TEAM, Facts
 from .models import Incident, Monitor, MonitorEpisode
 from .placement import Ids, grid
 from .rng import Rand
-from .scenario_github import other_run, pull_request, scheduled_runs
+from .scenario_github import PullBundle, other_run, pull_request, scheduled_runs
 from .scenario_security import (
     Vulnerability,
     code_scanning_alerts,
@@ -31,6 +35,7 @@ from .scenario_security import (
     story_alerts,
     vulnerabilities,
 )
+from .scenario_story import tell
 from .timeutil import utc
 
 HISTORY_SPAN = timedelta(days=182)
@@ -318,6 +323,8 @@ class GeneratedSource:
         self._next_event = 0
         self._next_pr = 0
         self._horizon = self.start
+        lo, far = self.start - self.config.history, self.start + FUTURE
+        self._story = tell(self._rand, self._ids, self.facts, self.start, lo, far)
         self._vulns = self._vulnerabilities()
         self._history()
         self._extend(self.start)
@@ -325,24 +332,10 @@ class GeneratedSource:
     # --- construction ----------------------------------------------------------------------
 
     def _vulnerabilities(self) -> list[Vulnerability]:
+        """The random findings that break SecRel, kept clear of the story's, and the story's."""
         lo, hi = self.start - self.config.history, self.start + FUTURE
         vulns = vulnerabilities(self._rand, self.config.vulnerabilities, HISTORY_SPAN, lo, hi)
-        now_rand = self._rand.child("current-vuln")
-        if now_rand.chance("present", 0.6):
-            # SecRel has been red since yesterday or so: something for the on-call pair to own.
-            began = self.start - timedelta(hours=now_rand.between("hours", 20, 44))
-            vulns.append(
-                Vulnerability(
-                    start=began.replace(microsecond=0),
-                    end=self.start + timedelta(days=now_rand.between("days", 1, 3)),
-                    tool="Aqua",
-                    step="Aqua gate check",
-                    rule="CVE-2024-45490",
-                    description="libexpat: negative length parsing in XML_ParseBuffer",
-                    severity="critical",
-                    excepted=False,
-                )
-            )
+        vulns = [v for v in vulns if self._story.clear_of(v)] + self._story.streaks
         return sorted(vulns, key=lambda v: v.start)
 
     def _history(self) -> None:
@@ -355,10 +348,18 @@ class GeneratedSource:
         for i, at in grid(rand, "incident", history_pages, cfg.history, lo, start, exact=True):
             items.incidents.append(incident(rand.child("incident", i), facts, at, start))
         items.incidents.append(self._current_incident())
-        scheduled = scheduled_runs(rand, self._ids, facts, lo, far, self._vulns)
-        items.workflow_runs += scheduled
+        story = self._story
+        items.workflow_runs += scheduled_runs(
+            rand, self._ids, facts, lo, far, self._vulns, missed=story.missed
+        )
+        items.workflow_runs += story.runs
+        planned = sorted(story.pulls, key=lambda p: p.at)
         for i, at in grid(rand, "pull", cfg.pull_requests, cfg.history, lo, start, exact=True):
+            while planned and planned[0].at <= at:
+                self._add_bundle(planned.pop(0).build)
             self._add_pull(rand.child("pull", i), at)
+        for plan in planned:
+            self._add_bundle(plan.build)
         derived = sum(1 for r in items.workflow_runs if r.created_at < start)
         others = max(cfg.workflow_runs - derived, 0)
         for i, at in grid(rand, "run", others, cfg.history, lo, start, exact=True):
@@ -372,8 +373,8 @@ class GeneratedSource:
             rand, round(cfg.dependabot_alerts * ratio), cfg.history, lo, far
         )
         story_scans, story_deps = story_alerts(start)
-        items.code_scanning_alerts += story_scans
-        items.dependabot_alerts += story_deps
+        items.code_scanning_alerts += story_scans + story.code_scanning
+        items.dependabot_alerts += story_deps + story.dependabot
         for i, at in grid(rand, "episode", cfg.monitor_episodes, HISTORY_SPAN, lo, far):
             monitor, ep = episode(rand.child("episode", i), at)
             self._episodes[monitor].append(ep)
@@ -414,9 +415,15 @@ class GeneratedSource:
         )
 
     def _add_pull(self, rand: Rand, at: datetime, pace: float = 1.0) -> None:
+        self._add_bundle(
+            lambda number: pull_request(
+                rand, self._ids, self.facts, at, self._vulns, number, pace=pace
+            )
+        )
+
+    def _add_bundle(self, build: Callable[[int], PullBundle]) -> None:
         self._next_pr += 1
-        number = 1800 + self._next_pr
-        bundle = pull_request(rand, self._ids, self.facts, at, self._vulns, number, pace=pace)
+        bundle = build(1800 + self._next_pr)
         self._items.pulls.append(bundle.pull)
         self._items.workflow_runs += bundle.runs
         self._items.check_runs += bundle.checks

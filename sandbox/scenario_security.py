@@ -3,7 +3,7 @@
 A vulnerability found by Aqua or Snyk makes every SecRel run on develop fail at that scan
 until it is fixed or excepted, and shows up as a code-scanning alert over the same stretch.
 Beside the generated ones, `story_alerts` adds the same few every time: an alert no scanner
-rated, and Dependabot alerts left open for years.
+rated, and Dependabot alerts left open for years (scenario_story.py tells the rest).
 """
 
 from __future__ import annotations
@@ -28,6 +28,12 @@ class Vulnerability:
     description: str
     severity: str
     excepted: bool  # a 30-day exception rather than a fix
+    exception: str = ""  # the dismissal's comment naming the exception, when excepted
+    story: bool = False  # one of the story's (scenario_story.py): nothing random near it
+
+
+AQUA_TOOLS = frozenset({"Aqua", "Trivy"})  # Trivy is the scanner Aqua's gate runs
+STEADY = timedelta(days=1)  # no flaky failure this close to a story streak's edges
 
 
 VULN_TOOLS = (
@@ -86,6 +92,7 @@ MESSAGES = {
     ),
     "SNYK-PYTHON-JINJA2-6150717": lambda sev: _snyk("jinja2", sev),
 }
+TOOL_VERSIONS = {"Aqua": "2024.3", "Trivy": "0.56.2"}
 IMAGES = (
     "ghcr.io/example-org/svc-bgs-api",
     "ghcr.io/example-org/svc-bip-api",
@@ -121,6 +128,12 @@ def blocking(vulns: list[Vulnerability], at: datetime) -> Vulnerability | None:
     return next((v for v in vulns if v.start <= at < v.end), None)
 
 
+def steady(vulns: list[Vulnerability], at: datetime) -> bool:
+    """Near a story streak, SecRel fails for the story's reason only: a flaky scan just
+    before it or just after its exception would blur where the streak begins and ends."""
+    return any(v.story and v.start - STEADY <= at < v.end + STEADY for v in vulns)
+
+
 def code_scanning_alerts(
     rand: Rand,
     vulns: list[Vulnerability],
@@ -143,7 +156,7 @@ def code_scanning_alerts(
                 security_severity=v.severity,  # type: ignore[arg-type]
                 severity="error",
                 path=r.pick("image", IMAGES)  # Aqua scans the built images
-                if v.tool == "Aqua"
+                if v.tool in AQUA_TOOLS
                 else r.pick(
                     "path",
                     [
@@ -156,9 +169,11 @@ def code_scanning_alerts(
                 fixed_at=None if v.excepted else v.end,
                 dismissed_at=v.end if v.excepted else None,
                 dismissed_reason="won't fix" if v.excepted else None,
-                dismissed_comment="30-day exception granted in Aqua" if v.excepted else None,
+                dismissed_comment=(v.exception or "30-day exception granted in Aqua")
+                if v.excepted
+                else None,
                 commit_sha=r.hex("sha"),
-                tool_version="2024.3" if v.tool == "Aqua" else "1.1290.0",
+                tool_version=TOOL_VERSIONS.get(v.tool, "1.1290.0"),  # else Snyk's CLI
             )
         )
     for i, at in grid(rand, "cs-bg", background, span, lo, hi):

@@ -1,9 +1,12 @@
 """The jobs and steps of a SecRel run, derived from the run itself when not loaded explicitly.
 
-The layout follows the team's `secrel.yml`: a gate check, "Publish to GHCR", then the shared
-"SecRel Pipeline" (Snyk scans, the Aqua gate, image signing). A failed run stops at its
-`failed_step`; later steps are skipped, as Actions reports them. Timing is spread over the
-run's duration so a run that is still going has a job and a step in progress.
+The layout follows the team's `secrel.yml`: a gate check, the shared "SecRel Pipeline"
+(build, Snyk scans, the Aqua gate, image signing), then "Publish to GHCR", which needs the
+pipeline: a failed scan skips it, so a red run publishes no signed images. A failed run
+stops at its `failed_step`; later steps are skipped, as Actions reports them, except the
+SARIF upload and the job's clean-up, which run whatever happened (`if: always()`), so the
+scanners' findings reach code scanning from red runs too. Timing is spread over the run's
+duration so a run that is still going has a job and a step in progress.
 """
 
 from __future__ import annotations
@@ -13,36 +16,35 @@ from datetime import datetime, timedelta
 from .models import Job, Step, WorkflowRun
 
 GATE = "Check SecRel gate"
-PUBLISH = "Publish to GHCR"
 PIPELINE = "SecRel Pipeline"
+PUBLISH = "Publish to GHCR"
+AQUA_GATE = "Aqua gate check"
+SARIF = "Upload SARIF results"
+# Steps that run after a failure (`if: always()` in the workflow; "Complete job" is Actions').
+ALWAYS = frozenset({SARIF, "Complete job"})
 
 LAYOUT: tuple[tuple[str, tuple[str, ...], float], ...] = (
     (GATE, ("Set up job", "Check out code", "Decide whether to run SecRel", "Complete job"), 0.04),
     (
-        PUBLISH,
-        (
-            "Set up job",
-            "Check out code",
-            "Log in to GHCR",
-            "Build images",
-            "Push images to GHCR",
-            "Complete job",
-        ),
-        0.36,
-    ),
-    (
         PIPELINE,
         (
             "Set up job",
+            "Check out code",
+            "Build images",
             "Snyk scan (code and dependencies)",
             "Snyk scan (container images)",
             "Aqua scan",
-            "Aqua gate check",
+            AQUA_GATE,
             "Sign images",
-            "Upload SARIF results",
+            SARIF,
             "Complete job",
         ),
-        0.60,
+        0.78,
+    ),
+    (
+        PUBLISH,
+        ("Set up job", "Log in to GHCR", "Push signed images to GHCR", "Complete job"),
+        0.18,
     ),
 )
 
@@ -56,7 +58,7 @@ def secrel_jobs(run: WorkflowRun) -> tuple[Job, ...]:
     begin = (run.created_at + timedelta(seconds=8)).replace(microsecond=0)
     end = run.completed_at if run.completed_at is not None else run.created_at + NOMINAL
     span = max((end - begin).total_seconds(), 30.0)
-    failed_step = (run.failed_step or "Aqua gate check") if run.conclusion == "failure" else None
+    failed_step = (run.failed_step or AQUA_GATE) if run.conclusion == "failure" else None
     failed_job = next((name for name, steps, _ in LAYOUT if failed_step in steps), None)
     cancelled = run.conclusion == "cancelled"
     executing: list[str] = []
@@ -131,15 +133,14 @@ def _steps(
     # Scans dominate a job's time; set-up and bookkeeping steps are quick.
     weights = [0.4 if n in {"Set up job", "Complete job", "Check out code"} else 3.0 for n in names]
     stop_at = names.index(failed) if failed in names else (len(names) - 2 if cancelled else None)
+    anyway = ALWAYS if failed else {"Complete job"}  # a cancel stops `always()` steps too
     if stop_at is not None:
-        weights = [
-            w if i <= stop_at or names[i] == "Complete job" else 0.0 for i, w in enumerate(weights)
-        ]
+        weights = [w if i <= stop_at or names[i] in anyway else 0.0 for i, w in enumerate(weights)]
     scale = span / sum(weights)
     out: list[Step] = []
     at = start
     for number, (name, weight) in enumerate(zip(names, weights, strict=True), start=1):
-        after_stop = stop_at is not None and number - 1 > stop_at and name != "Complete job"
+        after_stop = stop_at is not None and number - 1 > stop_at and name not in anyway
         if after_stop:
             out.append(
                 Step(

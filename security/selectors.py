@@ -35,12 +35,18 @@ def secrel_status(
     *, branch: str | None = None, as_of: datetime | None = None
 ) -> SecrelStatus[SecrelRun]:
     """The rule of `security.secrel` over the stored runs: only the runs since the last
-    success on the branch are read (two queries), whatever the history's length. With
-    `as_of`, only the runs decided by then count."""
+    success on the branch are read (two queries), whatever the history's length. Only the
+    runs decided by `as_of` (default: now) count, so a run GitHub stamps after our now (its
+    clock ahead of ours) says nothing until ours reaches its end."""
     branch = branch or settings.SECREL_BRANCH
-    decisive = SecrelRun.objects.filter(branch=branch, status="completed", conclusion__in=DECISIVE)
-    if as_of is not None:
-        decisive = decisive.filter(created_at__lt=as_of, updated_at__lte=as_of)
+    as_of = as_of or timezone.now()
+    decisive = SecrelRun.objects.filter(
+        branch=branch,
+        status="completed",
+        conclusion__in=DECISIVE,
+        created_at__lt=as_of,
+        updated_at__lte=as_of,
+    )
     last_pass = (
         decisive.filter(conclusion__in=PASSED)
         .order_by("-created_at")

@@ -161,7 +161,7 @@ def secrel_runs(ctx: SyncContext) -> None:
     newest first, so reading stops at the first page that reaches past `since`.
     """
     config: github.Config = ctx.config
-    cursor = parse_instant(ctx.cursor.get("secrel_since"))
+    cursor = _not_after(parse_instant(ctx.cursor.get("secrel_since")), ctx.now)
     since = cursor - OVERLAP if cursor else ctx.now - timedelta(days=settings.SYNC_BACKFILL_DAYS)
     unfinished = SecrelRun.objects.exclude(status="completed").order_by("created_at").first()
     if unfinished is not None and unfinished.created_at < since:
@@ -183,7 +183,13 @@ def secrel_runs(ctx: SyncContext) -> None:
             newest = top if newest is None or top > newest else newest
         if len(recent) < len(chunk):
             break
-    ctx.cursor["secrel_since"] = (newest or since).isoformat()
+    ctx.cursor["secrel_since"] = min(newest or since, ctx.now).isoformat()
+
+
+def _not_after(cursor: datetime | None, now: datetime) -> datetime | None:
+    """A cursor never runs ahead of our clock: one item GitHub stamps in our future (its
+    clock ahead, or bad data) must not make the next syncs skip what arrives meanwhile."""
+    return None if cursor is None else min(cursor, now)
 
 
 def _named_404(stream: Iterator[Any], message: str) -> Iterator[Any]:
@@ -443,7 +449,7 @@ def sync_alerts(
     """Read alerts most recently updated first; stop at the first page reaching past the
     cursor (minus an overlap). The first run reads every alert, whatever its age or state."""
     rules = SlaPolicy.current().rules()
-    cursor = parse_instant(ctx.cursor.get("updated_since"))
+    cursor = _not_after(parse_instant(ctx.cursor.get("updated_since")), ctx.now)
     since = cursor - FINDINGS_OVERLAP if cursor else None
     newest = cursor
     for chunk in ctx.batches(stream, FINDINGS_PAGE):
@@ -460,7 +466,7 @@ def sync_alerts(
         if len(recent) < len(chunk):
             break
     if newest is not None:
-        ctx.cursor["updated_since"] = newest.isoformat()
+        ctx.cursor["updated_since"] = min(newest, ctx.now).isoformat()
 
 
 @job(vendors.GITHUB, "code_scanning", label="code scanning", minutes=5)

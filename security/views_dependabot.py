@@ -32,7 +32,13 @@ GROUPS = {
     ATTENTION: ("Needs attention", "CI failed, or it conflicts with the branch."),
     WAITING: ("Waiting", "CI still running, GitHub still computing whether it merges, or a draft."),
 }
-CI = {"success": ("passing", "tag-ok"), "failure": ("failing", "tag-bad")}
+# Pending is "no result yet": checks still running, or none reported at all (a PR whose
+# workflows wait for a maintainer's approval).
+CI = {
+    "success": ("passing", "tag-ok"),
+    "failure": ("failing", "tag-bad"),
+    "pending": ("no result yet", "tag-warn"),
+}
 MERGEABLE = {True: ("yes", "tag-ok"), False: ("conflicts", "tag-bad")}
 OUTCOME_TITLES = {MERGED: "merged", CLOSED: "closed without merging", "": "merged or closed"}
 

@@ -82,14 +82,17 @@ def test_it_serves_jobs_and_steps_through_pygithub(make_sandbox: Callable[..., S
     )
     run = gh.get_repo("example-org/benefits-platform").get_workflow_run(9002)
     jobs = list(run.jobs())
-    assert [j.name for j in jobs] == ["Check SecRel gate", "Publish to GHCR", "SecRel Pipeline"]
-    pipeline = jobs[-1]
+    assert [j.name for j in jobs] == ["Check SecRel gate", "SecRel Pipeline", "Publish to GHCR"]
+    pipeline, publish = jobs[1], jobs[2]
     assert pipeline.conclusion == "failure"
     failed = [s.name for s in pipeline.steps if s.conclusion == "failure"]
     assert failed == ["Aqua gate check"]
-    assert next(s for s in pipeline.steps if s.name == "Sign images").conclusion == "skipped"
+    conclusions = {s.name: s.conclusion for s in pipeline.steps}
+    assert conclusions["Sign images"] == "skipped"
+    assert conclusions["Upload SARIF results"] == "success"  # `if: always()`
+    assert publish.conclusion == "skipped"  # a failed scan publishes no signed images
     dispatch = list(gh.get_repo("example-org/benefits-platform").get_workflow_run(9003).jobs())
-    assert dispatch[1].conclusion == "skipped"  # publish_images off
+    assert dispatch[2].conclusion == "skipped"  # publish_images off
     gh.close()
 
 
