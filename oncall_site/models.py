@@ -72,13 +72,13 @@ class SyncJobState(models.Model):
     )
     # What the upstream last said of its request budget (GitHub's X-RateLimit-* headers).
     rate_limit_remaining = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Requests left, as the last answer said."
+        "requests left", null=True, blank=True, help_text="As the upstream's last answer said."
     )
     rate_limit_limit = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Requests allowed per window (GitHub: an hour)."
+        "request limit", null=True, blank=True, help_text="Per window (GitHub: an hour)."
     )
     rate_limit_reset_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the budget is whole again."
+        "rate limit resets at", null=True, blank=True, help_text="When the budget is whole again."
     )
     run_token = models.CharField(max_length=32, blank=True, editable=False)
     running_since = models.DateTimeField(null=True, blank=True, editable=False)

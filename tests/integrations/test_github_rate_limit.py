@@ -74,10 +74,11 @@ def test_the_pace_never_outruns_the_budget_and_never_sleeps_past_max_wait(
     step = pace(remaining, limit, seconds, max_wait=max_wait)
     if not step.stop:
         assert 0 <= step.wait <= max_wait
-    if step.slowing:  # spending what is left at this pace lasts until the reset
+    if seconds > 0 and remaining < reserve(limit):
+        # Spending what is left at this pace lasts until the reset, not beyond.
         assert step.wait * max(remaining, 1) == pytest.approx(seconds)
     else:
-        assert seconds <= 0 or remaining >= reserve(limit)
+        assert step == Pace(0.0)
 
 
 def test_the_error_names_the_reset_in_words_on_the_teams_clock():
