@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from oncall_site.freshness import job_freshness
+from oncall_site.freshness import job_freshness, rate_limit_status
 from oncall_site.models import ApiToken, SyncJobState, WorkerHeartbeat
 from oncall_site.selectors import ensure_job_states
 from oncall_site.sync import get_job
@@ -30,6 +30,7 @@ class SyncJobStateAdmin(admin.ModelAdmin):
         "last_attempt_at",
         "last_success_at",
         "last_error",
+        "rate_limit",
         "items_fetched",
         "rows_written",
         "duration_seconds",
@@ -49,6 +50,10 @@ class SyncJobStateAdmin(admin.ModelAdmin):
         "items_fetched",
         "rows_written",
         "duration_seconds",
+        "rate_limit",
+        "rate_limit_remaining",
+        "rate_limit_limit",
+        "rate_limit_reset_at",
         "cursor",
         "config_fingerprint",
         "running_since",
@@ -78,6 +83,23 @@ class SyncJobStateAdmin(admin.ModelAdmin):
         )
         label = fresh.status.replace("_", " ")
         return f"{label} (running)" if fresh.running else label
+
+    @admin.display(description="rate limit")
+    def rate_limit(self, obj: SyncJobState) -> str:
+        """ "GitHub rate limit: 4,210 of 5,000 left, resets 15:00", as the last run heard it."""
+        heard = rate_limit_status(obj, now=timezone.now())
+        if heard is None:
+            return "-"
+        try:
+            vendor = get_job(obj.job).vendor.label
+        except KeyError:
+            vendor = obj.vendor
+        figures = f"{vendor} rate limit: {heard.remaining:,} of {heard.limit:,}"
+        at = f"{timezone.localtime(heard.reset_at):%H:%M}"
+        if heard.status == "reset":
+            return f"{figures} were left at the last sync; it reset at {at}"
+        said = {"slowing": " (slowing down)", "stopped": " (stopped early for the rate limit)"}
+        return f"{figures} left, resets {at}{said.get(heard.status, '')}"
 
     @admin.action(description="Sync the selected jobs now (queued for the worker)")
     def sync_now(self, request: HttpRequest, queryset: QuerySet[SyncJobState]) -> None:

@@ -9,6 +9,8 @@ Rules, in order:
   least) is "late": the worker may be down, and the data is from its last success;
 - otherwise "ok".
 `running` says a run holds the job's claim right now, whatever the status.
+
+Beside it, the upstream's rate limit as the job's last run heard it (`rate_limit_status`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+
+from oncall_site.integrations.retries import reserve
 
 LATE_AFTER = 3  # poll intervals
 LATE_AT_LEAST = timedelta(minutes=5)
@@ -67,3 +71,46 @@ def job_freshness(
 def worst(statuses: list[str]) -> str:
     """The status a group of jobs shows as a whole: the worst of them."""
     return min(statuses, key=WORST_FIRST.index) if statuses else "not_configured"
+
+
+class RateLimitState(Protocol):
+    rate_limit_remaining: int | None
+    rate_limit_limit: int | None
+    rate_limit_reset_at: datetime | None
+    last_error_kind: str
+
+
+@dataclass(frozen=True)
+class RateLimitStatus:
+    remaining: int
+    limit: int
+    reset_at: datetime
+    status: str  # ok, slowing, stopped, reset
+
+
+def rate_limit_status(state: RateLimitState | None, *, now: datetime) -> RateLimitStatus | None:
+    """What the upstream's last answer to a job said of its request budget, as of `now`.
+
+    - None when no figures are stored (the upstream does not announce them);
+    - "reset": the reset time has passed, so the budget is whole again (the figures are
+      from before it);
+    - "stopped": the last run stopped for the rate limit (`RateLimited`), until the reset;
+    - "slowing": fewer requests left than the reserve (`retries.reserve`): runs space
+      their requests out until the reset;
+    - otherwise "ok".
+    """
+    if state is None:
+        return None
+    remaining, limit = state.rate_limit_remaining, state.rate_limit_limit
+    reset_at = state.rate_limit_reset_at
+    if remaining is None or limit is None or reset_at is None:
+        return None
+    if reset_at <= now:
+        status = "reset"
+    elif state.last_error_kind == "RateLimited":
+        status = "stopped"
+    elif remaining < reserve(limit):
+        status = "slowing"
+    else:
+        status = "ok"
+    return RateLimitStatus(remaining, limit, reset_at, status)

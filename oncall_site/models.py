@@ -70,6 +70,16 @@ class SyncJobState(models.Model):
         blank=True,
         help_text="Hash of the URL and credentials the cursor and the last error belong to.",
     )
+    # What the upstream last said of its request budget (GitHub's X-RateLimit-* headers).
+    rate_limit_remaining = models.PositiveIntegerField(
+        "requests left", null=True, blank=True, help_text="As the upstream's last answer said."
+    )
+    rate_limit_limit = models.PositiveIntegerField(
+        "request limit", null=True, blank=True, help_text="Per window (GitHub: an hour)."
+    )
+    rate_limit_reset_at = models.DateTimeField(
+        "rate limit resets at", null=True, blank=True, help_text="When the budget is whole again."
+    )
     run_token = models.CharField(max_length=32, blank=True, editable=False)
     running_since = models.DateTimeField(null=True, blank=True, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)

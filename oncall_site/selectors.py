@@ -7,7 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from oncall_site.freshness import Freshness, job_freshness, worst
+from oncall_site.freshness import (
+    Freshness,
+    RateLimitStatus,
+    job_freshness,
+    rate_limit_status,
+    worst,
+)
 from oncall_site.models import SyncJobState
 from oncall_site.sync import jobs
 
@@ -19,6 +25,7 @@ class JobRow:
     interval_minutes: int
     state: SyncJobState | None
     freshness: Freshness
+    rate_limit: RateLimitStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ def sync_freshness(*, now: datetime, only: Iterable[str] | None = None) -> list[
                     state=state,
                     now=now,
                 ),
+                rate_limit_status(state, now=now),
             )
         )
     return list(vendors.values())

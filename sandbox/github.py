@@ -37,7 +37,8 @@ from .timeutil import Range, parse_github_created
 T = TypeVar("T")
 DOCS = "https://docs.github.com/rest"
 FILTERED_RUNS_CAP = 1000
-RATE_LIMIT = 5000
+RATE_LIMIT = 5000  # core requests an hour, counted down by every answer
+UNCOUNTED = {"github.rate_limit", "github.unknown"}
 RUN_STATUSES = {
     "completed",
     "in_progress",
@@ -133,7 +134,25 @@ class GitHub(Vendor):
             token.strip().encode(), self.state.tokens.github.encode()
         ):
             return self.unauthorized()
+        if req.endpoint not in UNCOUNTED and self._budget(False)[0] == 0:
+            return self.budget_spent()
         return None
+
+    def budget_spent(self) -> Response:
+        """GitHub's answer once the hour's budget is spent: 403, `x-ratelimit-remaining: 0`
+        and the reset; no `Retry-After` (that is the secondary limit's)."""
+        resp = self.error(403, "API rate limit exceeded for user ID 71002001.")
+        _, reset = self._budget(False)
+        resp.headers.update(
+            {
+                "x-ratelimit-limit": str(RATE_LIMIT),
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset": str(reset),
+                "x-ratelimit-used": str(RATE_LIMIT),
+                "x-ratelimit-resource": "core",
+            }
+        )
+        return resp
 
     def _budget(self, spend: bool) -> tuple[int, int]:
         """(remaining, reset epoch) of the hourly core budget; real wall time, as clients sleep on it."""
@@ -141,12 +160,12 @@ class GitHub(Vendor):
             window = int(time.time()) // 3600
             if window != self._window:
                 self._window, self._used = window, 0
-            if spend:
+            if spend and self._used < RATE_LIMIT:
                 self._used += 1
-            return max(RATE_LIMIT - self._used, 0), (window + 1) * 3600
+            return RATE_LIMIT - self._used, (window + 1) * 3600
 
     def decorate(self, req: Request, resp: Response) -> None:
-        counted = req.endpoint not in {"github.rate_limit", "github.unknown"} and resp.status != 401
+        counted = req.endpoint not in UNCOUNTED and resp.status != 401
         remaining, reset = self._budget(counted)
         for name, value in {
             "x-ratelimit-limit": str(RATE_LIMIT),

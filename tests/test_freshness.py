@@ -1,4 +1,5 @@
-"""The freshness rule of a sync job's data, on hand-made states; and the panel's query count."""
+"""The freshness rule of a sync job's data and the rate limit it heard, on hand-made states;
+and the panel's query count and words."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
-from oncall_site.freshness import job_freshness, worst
+from oncall_site.freshness import job_freshness, rate_limit_status, worst
 from oncall_site.models import SyncJobState
 from oncall_site.selectors import sync_freshness
 from tests.clock import NOW
@@ -123,3 +125,86 @@ def test_sync_now_in_the_admin_queues_the_job_for_the_worker(admin_client, setti
     )
     state.refresh_from_db()
     assert state.last_attempt_at is None  # nothing ran inside the request
+
+
+@dataclass
+class Heard:
+    rate_limit_remaining: int | None = 4_210
+    rate_limit_limit: int | None = 5_000
+    rate_limit_reset_at: datetime | None = NOW + timedelta(minutes=20)
+    last_error_kind: str = ""
+
+
+def heard(**figures) -> str | None:
+    status = rate_limit_status(Heard(**figures), now=NOW)
+    return status.status if status else None
+
+
+def test_no_figures_no_rate_limit():
+    assert rate_limit_status(None, now=NOW) is None
+    assert heard(rate_limit_remaining=None) is None and heard(rate_limit_reset_at=None) is None
+
+
+def test_plenty_left_is_ok_and_below_the_reserve_is_slowing_down():
+    full = rate_limit_status(Heard(), now=NOW)
+    assert (full.remaining, full.limit, full.status) == (4_210, 5_000, "ok")
+    assert heard(rate_limit_remaining=500) == "ok"  # the reserve of 5,000: 500
+    assert heard(rate_limit_remaining=499) == "slowing"
+    assert heard(rate_limit_remaining=0, last_error_kind="Unavailable") == "slowing"
+
+
+def test_a_run_stopped_for_the_rate_limit_is_stopped_until_the_reset():
+    assert heard(rate_limit_remaining=40, last_error_kind="RateLimited") == "stopped"
+    assert heard(last_error_kind="RateLimited") == "stopped"  # a 429 with plenty left
+    assert heard(rate_limit_remaining=40, rate_limit_reset_at=NOW) == "reset"
+    assert (
+        heard(
+            rate_limit_remaining=0,
+            rate_limit_reset_at=NOW - timedelta(seconds=1),
+            last_error_kind="RateLimited",
+        )
+        == "reset"
+    )
+
+
+@pytest.mark.django_db
+def test_the_panel_says_what_is_left_of_the_rate_limit_in_words(upstreams):
+    def job(key: str, remaining: int, reset_at: datetime, kind: str = "") -> None:
+        SyncJobState.objects.create(
+            job=key,
+            vendor="github",
+            last_attempt_at=NOW,
+            last_success_at=NOW,
+            last_error="GitHub rate limit nearly spent" if kind else "",
+            last_error_kind=kind,
+            rate_limit_remaining=remaining,
+            rate_limit_limit=5_000,
+            rate_limit_reset_at=reset_at,
+        )
+
+    job("github.secrel_runs", 4_210, NOW + timedelta(minutes=20))
+    job("github.dependabot_prs", 320, NOW + timedelta(minutes=20))
+    job("github.code_scanning", 12, NOW + timedelta(minutes=20), kind="RateLimited")
+    job("github.dependabot_alerts", 7, NOW - timedelta(minutes=10))
+    html = " ".join(render_to_string("_sources.html", {"sources": sync_freshness(now=NOW)}).split())
+    assert "GitHub rate limit: 4,210 of 5,000 left, resets 14:50." in html
+    assert (
+        "GitHub rate limit: 320 of 5,000 left, resets 14:50; slowing down: requests are spaced "
+        "out until the reset."
+    ) in html
+    assert "GitHub rate limit: 12 of 5,000 left, resets 14:50; stopped early" in html
+    assert "GitHub rate limit: 7 of 5,000 were left at the last sync; it reset at 14:20." in html
+    assert "PagerDuty rate limit" not in html
+
+
+@pytest.mark.django_db
+def test_the_sync_job_state_admin_shows_the_rate_limit(admin_client, at_now):
+    SyncJobState.objects.create(
+        job="github.secrel_runs",
+        vendor="github",
+        rate_limit_remaining=320,
+        rate_limit_limit=5_000,
+        rate_limit_reset_at=NOW + timedelta(minutes=20),
+    )
+    listing = admin_client.get(reverse("admin:oncall_site_syncjobstate_changelist")).text
+    assert "GitHub rate limit: 320 of 5,000 left, resets 14:50 (slowing down)" in listing

@@ -12,6 +12,14 @@ The rule, from `Limits` (settings `UPSTREAM_*`):
   again on its next run. So no call ever sleeps through an hour's rate-limit reset;
 - once the retries are spent, the vendor's last answer becomes the typed error.
 
+And before it is refused: an upstream announcing its request budget with every answer
+(GitHub's `X-RateLimit-*`) is asked no faster than that budget lasts until it resets
+(`pace`): no extra wait while plenty is left; below a reserve, the requests left are
+spread over the time to the reset, each wait at most `max_wait_seconds`; when that is not
+enough, the run stops early with `RateLimited`, naming the reset, rather than sleep. The
+client tells the run in progress where to read the figures it heard (`watch_rate_limit`),
+so the sync records them.
+
 Each client library receives the policy as the urllib3 `Retry` it already takes: PyGithub's
 `retry` (a `GithubRetry`), datadog-api-client's `retry_policy` (a `ClientRetry`), and an
 `HTTPAdapter` on the requests sessions of pdpyras and Slack (`mount`). Every wait between
@@ -24,17 +32,26 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import takewhile
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InvalidHeader, MaxRetryError
 
-from oncall_site.integrations.errors import Unavailable, rate_limited, retry_after_seconds
+from oncall_site.integrations.errors import (
+    RateLimited,
+    Unavailable,
+    rate_limited,
+    retry_after_seconds,
+)
 from oncall_site.integrations.payloads import Source
 
 DEFAULT_BACKOFF_SECONDS = 1.0
@@ -219,3 +236,136 @@ def mount(session: requests.Session, retry: urllib3.Retry) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+# Rate limits: the budget an upstream announces with each answer, and the pace it calls for.
+
+RESERVE_SHARE = 0.10  # of the limit
+RESERVE_AT_LEAST = 100  # requests
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """An upstream's request budget as its last answer announced it (GitHub:
+    `X-RateLimit-Remaining`, `X-RateLimit-Limit`, `X-RateLimit-Reset`).
+
+    Reference: https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#checking-the-status-of-your-rate-limit
+    """
+
+    remaining: int
+    limit: int
+    reset_at: datetime  # aware: when the budget is whole again
+
+    def seconds_to_reset(self, now: datetime) -> float:
+        return (self.reset_at - now).total_seconds()
+
+
+def reserve(limit: int) -> int:
+    """The requests held back before a reset: 10% of the limit, at least 100 (500 of
+    GitHub's 5,000 an hour; 100 of an Actions token's 1,000)."""
+    return max(math.ceil(limit * RESERVE_SHARE), RESERVE_AT_LEAST)
+
+
+@dataclass(frozen=True)
+class Pace:
+    """`wait` seconds before the next request; `stop`: that wait is longer than a run may
+    sleep, so the run stops and the next one goes on after the reset."""
+
+    wait: float
+    stop: bool = False
+
+    @property
+    def slowing(self) -> bool:
+        return self.wait > 0
+
+
+def pace(remaining: int, limit: int, seconds_to_reset: float, *, max_wait: float) -> Pace:
+    """How long to wait before the next request so the budget lasts until its reset.
+
+    - the reset has passed (the budget is whole again), or at least `reserve(limit)`
+      requests are left: no wait;
+    - else the requests left are spread over the time to the reset: wait
+      `seconds_to_reset / remaining` (none left waits for the reset itself, as one would:
+      the last request goes at the reset);
+    - a wait longer than `max_wait` is not waited: `stop`, with the wait it would take.
+
+    E.g. a limit of 5,000 (reserve 500): 499 left, 30 minutes to the reset: 3.6 s apart;
+    60 left: 30 s; 59 left: 30.5 s, past a 30 s `max_wait`: stop.
+    """
+    if seconds_to_reset <= 0 or remaining >= reserve(limit):
+        return Pace(0.0)
+    wait = seconds_to_reset / max(remaining, 1)
+    return Pace(wait, stop=wait > max_wait)
+
+
+def _clock(instant: datetime) -> str:
+    """ "15:00 EDT": on the team's clock (`TIME_ZONE`) once Django is set up, else UTC."""
+    from django.conf import settings
+
+    zone = ZoneInfo(settings.TIME_ZONE) if settings.configured and settings.TIME_ZONE else UTC
+    local = instant.astimezone(zone)
+    return f"{local:%H:%M} {local.tzname()}"
+
+
+def _in_words(seconds: float) -> str:
+    minutes = math.ceil(seconds / 60)
+    if minutes <= 1:
+        return "in under a minute" if seconds < 60 else "in a minute"
+    if minutes < 120:
+        return f"in {minutes} minutes"
+    return f"in about {round(minutes / 60)} hours"
+
+
+def budget_spent(source: Source, reading: RateLimit, *, now: datetime) -> RateLimited:
+    """The error that stops a run before its upstream would refuse it, in words."""
+    left = reading.seconds_to_reset(now)
+    message = (
+        f"{source.name} rate limit nearly spent: {reading.remaining:,} of {reading.limit:,} "
+        f"requests left until it resets at {_clock(reading.reset_at)} ({_in_words(left)}); "
+        "stopped early rather than wait, the next run continues"
+    )
+    return RateLimited(source.key, message, retry_after=max(left, 0.0), status=None)
+
+
+class RunWatch(Protocol):
+    """Whoever runs a series of upstream calls (a sync run): told where to read the rate
+    limit its client hears, and told before a long pause so it can renew its claim."""
+
+    def watch_rate_limit(self, read: Callable[[], RateLimit | None]) -> None: ...
+
+    def keepalive(self) -> None: ...
+
+
+_watch: ContextVar[RunWatch | None] = ContextVar("upstream_run_watch", default=None)
+
+
+@contextmanager
+def watched_by(run: RunWatch) -> Iterator[None]:
+    """Clients built and calls made inside this block report to `run`."""
+    token = _watch.set(run)
+    try:
+        yield
+    finally:
+        _watch.reset(token)
+
+
+def watch_rate_limit(read: Callable[[], RateLimit | None]) -> None:
+    """A client tells the run in progress (if any) where to read its latest figures."""
+    run = _watch.get()
+    if run is not None:
+        run.watch_rate_limit(read)
+
+
+def slow_down(reading: RateLimit | None, *, source: Source, max_wait: float, now: datetime) -> None:
+    """Before a request: wait what `pace` asks (through `pause`, renewing the run's claim
+    first), or stop with `RateLimited` naming the reset. No figures yet: no wait."""
+    if reading is None:
+        return
+    step = pace(reading.remaining, reading.limit, reading.seconds_to_reset(now), max_wait=max_wait)
+    if step.stop:
+        raise budget_spent(source, reading, now=now)
+    if step.slowing:
+        run = _watch.get()
+        if run is not None:
+            run.keepalive()
+        pause(step.wait)

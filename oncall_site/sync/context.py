@@ -8,6 +8,8 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
+from oncall_site.integrations.retries import RateLimit
+
 BATCH = 500
 
 
@@ -27,6 +29,8 @@ class SyncContext:
       stores it only if the whole run succeeds (a failed run refetches the same span).
     - `fetched`/`written`: items read from the upstream, rows created or changed here.
     - `flag(...)`: an item that could not be read or found, named, while the run carries on.
+    - `rate_limit`: the upstream's request budget as its last answer of this run announced
+      it; the client reports where to read it (`watch_rate_limit`), the engine stores it.
     """
 
     config: Any
@@ -39,6 +43,7 @@ class SyncContext:
     fetched: int = 0
     written: int = 0
     warnings: list[str] = field(default_factory=list)
+    rate_limit_sources: list[Callable[[], RateLimit | None]] = field(default_factory=list)
 
     def note(self, message: str) -> None:
         self.keepalive()
@@ -53,3 +58,16 @@ class SyncContext:
     def flag(self, message: str) -> None:
         """Something about one item, in words that name it; the run goes on."""
         self.warnings.append(message)
+
+    def watch_rate_limit(self, read: Callable[[], RateLimit | None]) -> None:
+        """Where the client of this run reads the rate limit its upstream announces."""
+        self.rate_limit_sources.append(read)
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The budget the upstream's last answer announced; None when none said."""
+        for read in reversed(self.rate_limit_sources):
+            reading = read()
+            if reading is not None:
+                return reading
+        return None

@@ -7,7 +7,8 @@ cursor it moved. A typed upstream error records the error in words and keeps eve
 already stored; the cursor is not stored, so the next run fetches the same span again. A
 rejected credential (401/403) is permanent for that job: it is marked as needing attention
 and the scheduled poll skips it until the configuration changes or a person runs
-`manage.py sync --source vendor.job`; the vendor's other jobs go on.
+`manage.py sync --source vendor.job`; the vendor's other jobs go on. Whatever the outcome,
+the rate limit the upstream announced last (when its client reports one) is recorded.
 
 The claim is a conditional UPDATE (`run_token` empty or its lease expired), atomic on SQLite
 and PostgreSQL alike. The lease is renewed between batches, so a long backfill keeps it, and
@@ -30,6 +31,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from oncall_site.integrations.errors import AuthError, UpstreamError
+from oncall_site.integrations.retries import watched_by
 from oncall_site.models import SyncJobState
 from oncall_site.sync.context import SyncContext
 from oncall_site.sync.registry import SyncJob, get_job
@@ -152,8 +154,9 @@ def run_job(
         keepalive=_renewer(state, token),
     )
     try:
-        ctx.client = declared.vendor.build_client(config)
-        declared.run(ctx)
+        with watched_by(ctx):
+            ctx.client = declared.vendor.build_client(config)
+            declared.run(ctx)
     except ClaimLost as exc:
         log.warning("%s", exc)
         return SyncOutcome(key, title, "busy", str(exc), ctx.fetched, ctx.written)
@@ -180,6 +183,7 @@ def run_job(
         run_token="",
         running_since=None,
         lease_until=None,
+        **rate_limit_fields(ctx),
     )
     if not released:
         log.warning("%s: finished after another run took over; its cursor was not stored", key)
@@ -191,6 +195,19 @@ def run_job(
     return SyncOutcome(
         key, title, "ok", message, ctx.fetched, ctx.written, duration, tuple(ctx.warnings)
     )
+
+
+def rate_limit_fields(ctx: SyncContext) -> dict[str, Any]:
+    """The figures the upstream's last answer announced; a run that heard none keeps the
+    last ones stored."""
+    reading = ctx.rate_limit
+    if reading is None:
+        return {}
+    return {
+        "rate_limit_remaining": max(reading.remaining, 0),
+        "rate_limit_limit": max(reading.limit, 0),
+        "rate_limit_reset_at": reading.reset_at,
+    }
 
 
 def _failure(
@@ -220,6 +237,7 @@ def _failure(
         "run_token": "",
         "running_since": None,
         "lease_until": None,
+        **rate_limit_fields(ctx),
     }
     # Keep the old cursor (the next run refetches the span), but remember which
     # configuration was rejected so the poller can skip it until it changes; a cursor that

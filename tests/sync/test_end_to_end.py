@@ -10,12 +10,15 @@ import threading
 from datetime import timedelta
 
 import pytest
+import requests
 from django.db import connection
 
 from incidents.models import DatadogMonitor, Incident
 from oncall_site.models import SyncJobState
 from oncall_site.sync import jobs, run_job
+from sandbox import Reply
 from security.models import DependabotPR, SecrelRun
+from tests.clock import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +174,74 @@ def test_two_runs_of_one_job_at_once_write_no_duplicates(month, demo_team):
     ids = list(Incident.objects.values_list("external_id", flat=True))
     assert len(ids) == len(set(ids)) > 0
     assert SyncJobState.objects.get(job="pagerduty.incidents").run_token == ""
+
+
+def test_a_github_run_records_the_rate_limit_github_announced_last(month, demo_team):
+    assert run_job("github.secrel_runs").status == "ok"
+    assert run_job("pagerduty.incidents").status == "ok"
+    asked = month.requests.count("github.*")
+    answer = requests.get(
+        f"{month.github_url}/rate_limit",
+        headers={"Authorization": f"token {month.tokens.github}"},
+        timeout=5,
+    )
+    core = answer.json()["resources"]["core"]  # the sandbox's budget, not counted itself
+    state = SyncJobState.objects.get(job="github.secrel_runs")
+    assert core["remaining"] == core["limit"] - asked  # one less for every request
+    assert (state.rate_limit_remaining, state.rate_limit_limit) == (core["remaining"], 5_000)
+    assert state.rate_limit_reset_at.timestamp() == core["reset"]
+    # PagerDuty announces no budget: nothing recorded.
+    assert SyncJobState.objects.get(job="pagerduty.incidents").rate_limit_remaining is None
+
+
+def test_a_run_near_the_rate_limit_stops_early_keeps_its_cursor_and_the_panel_says_so(
+    month, demo_team, client, django_user_model
+):
+    assert run_job("github.secrel_runs").status == "ok"
+    first = SyncJobState.objects.get(job="github.secrel_runs")
+    # One recent run and a link to more, from a budget of 40 left for half an hour: 45 s
+    # between two requests, longer than a run may wait (UPSTREAM_MAX_WAIT_SECONDS).
+    run = {
+        "id": 990001,
+        "run_number": 4242,
+        "name": "SecRel",
+        "event": "schedule",
+        "status": "completed",
+        "conclusion": "success",
+        "head_branch": "develop",
+        "head_sha": "f" * 40,
+        "created_at": "2026-03-11T17:30:00Z",
+        "updated_at": "2026-03-11T17:50:00Z",
+        "run_attempt": 1,
+    }
+    budget = {
+        "X-RateLimit-Limit": "5000",
+        "X-RateLimit-Remaining": "40",
+        "X-RateLimit-Reset": str(int((NOW + timedelta(minutes=30)).timestamp())),
+        "X-RateLimit-Resource": "core",
+    }
+
+    def page(req) -> Reply:
+        link = f'<{req.url(req.path, [("page", "2")])}>; rel="next"'
+        return Reply(200, {"total_count": 2, "workflow_runs": [run]}, {**budget, "Link": link})
+
+    month.script("github.workflow_runs", page)
+    month.requests.reset()
+    outcome = run_job("github.secrel_runs")
+
+    assert outcome.status == "failed"
+    assert month.requests.count("github.workflow_runs") == 1  # page 2 never asked
+    state = SyncJobState.objects.get(job="github.secrel_runs")
+    assert state.last_error_kind == "RateLimited"
+    assert state.last_error.startswith(
+        "GitHub rate limit nearly spent: 40 of 5,000 requests left until it resets at 15:00 EDT"
+    )
+    assert state.cursor == first.cursor and state.last_success_at == first.last_success_at
+    assert (state.rate_limit_remaining, state.rate_limit_limit) == (40, 5_000)
+
+    client.force_login(django_user_model.objects.create_user("onlooker"))
+    panel = " ".join(client.get("/").text.split())
+    assert (
+        "GitHub rate limit: 40 of 5,000 left, resets 15:00; stopped early for the rate limit, "
+        "the next run continues."
+    ) in panel

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from oncall_site.integrations.errors import AuthError, Unavailable
+from oncall_site.integrations import retries
+from oncall_site.integrations.errors import AuthError, RateLimited, Unavailable
+from oncall_site.integrations.retries import RateLimit
 from oncall_site.models import SyncJobState
-from oncall_site.sync import SyncContext, run_job
+from oncall_site.sync import SyncContext, Vendor, run_job
 from oncall_site.sync import runner as runner_module
 from tests.clock import NOW
 from tests.sync.conftest import FakeVendor
@@ -189,3 +191,49 @@ def test_a_bug_in_a_job_is_recorded_and_raised(declare):
     state = state_of(declared.key)
     assert state.last_error == "Internal error: KeyError: 'monitor_id'"
     assert state.run_token == "" and not state.needs_attention
+
+
+def metered(heard: list[RateLimit]) -> Vendor:
+    """A vendor whose client, like GitHub's, tells the run where to read the rate limit it
+    hears (here: the last figure a job appends to `heard`)."""
+
+    def build(config: str) -> str:
+        retries.watch_rate_limit(lambda: heard[-1] if heard else None)
+        return config
+
+    return Vendor("metered", "Metered", lambda: "token", build)
+
+
+def test_the_rate_limit_the_client_heard_last_is_recorded_whatever_the_outcome(declare):
+    heard: list[RateLimit] = []
+    reset = NOW + timedelta(minutes=20)
+
+    def things(ctx: SyncContext) -> None:
+        ctx.cursor["since"] = f"moved-{len(heard)}"
+        heard.extend([RateLimit(4_900, 5_000, reset), RateLimit(4_890 - len(heard), 5_000, reset)])
+        if len(heard) > 2:
+            raise RateLimited("metered", "Metered rate limit nearly spent", status=None)
+
+    declared = declare(metered(heard), "things", things)
+    assert run_job(declared, now=NOW).status == "ok"
+    state = state_of(declared.key)
+    figures = (state.rate_limit_remaining, state.rate_limit_limit, state.rate_limit_reset_at)
+    assert figures == (4_890, 5_000, reset)
+
+    assert run_job(declared, now=NOW).status == "failed"
+    state = state_of(declared.key)
+    assert (state.rate_limit_remaining, state.last_error_kind) == (4_888, "RateLimited")
+    assert state.cursor == {"since": "moved-0"}  # kept: the next run goes on from there
+
+
+def test_a_run_that_heard_no_rate_limit_keeps_the_last_one_recorded(declare):
+    heard = [RateLimit(120, 5_000, NOW)]
+    declared = declare(metered(heard), "things", lambda ctx: None)
+    run_job(declared, now=NOW)
+    heard.clear()
+    run_job(declared, now=NOW)
+    assert state_of(declared.key).rate_limit_remaining == 120
+    # A vendor whose client reports none records none.
+    plain = declare(FakeVendor().vendor(), "things", lambda ctx: None)
+    run_job(plain, now=NOW)
+    assert state_of(plain.key).rate_limit_limit is None

@@ -3,6 +3,7 @@
 PyGithub's `GithubRetry` sleeps until the rate-limit reset and urllib3 sleeps whatever
 `Retry-After` says; `build_retry` gives it the site's one retry policy instead
 (`retries.py`): at most `max_retries` retries, none waiting longer than `max_wait_seconds`.
+And the client keeps to GitHub's hourly budget before it is refused (`PacedToken`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 import requests
 import urllib3
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
 from github.GithubException import RateLimitExceededExceedsMaxWait
+from github.Requester import WithRequester
 
+from oncall_site.integrations import retries
 from oncall_site.integrations.errors import (
     AuthError,
     UpstreamError,
@@ -27,7 +32,13 @@ from oncall_site.integrations.errors import (
     retry_after_seconds,
 )
 from oncall_site.integrations.payloads import Source
-from oncall_site.integrations.retries import Limits, WaitCap, limits_from_settings, retry_for
+from oncall_site.integrations.retries import (
+    Limits,
+    RateLimit,
+    WaitCap,
+    limits_from_settings,
+    retry_for,
+)
 
 GITHUB = Source("github", "GitHub")
 
@@ -84,14 +95,56 @@ def build_retry(limits: Limits) -> GithubRetry:
     )
 
 
+class PacedToken(Auth.Token, WithRequester["PacedToken"]):
+    """The API token, and before each request the pace GitHub's rate limit calls for.
+
+    PyGithub asks its auth for the `Authorization` header before every request it sends
+    (each page, each lazy completion) and keeps the rate-limit headers of every answer on
+    its requester (`rate_limiting`, `rate_limiting_resettime`), which it hands to an auth
+    that is `WithRequester`. So the figures of GitHub's last answer are read here, without
+    a request of their own, and `retries.slow_down` waits or stops before the next one.
+    Every endpoint the jobs call counts against the `core` budget.
+
+    Reference: https://pygithub.readthedocs.io/en/stable/examples/Authentication.html
+    """
+
+    def __init__(self, token: str, limits: Limits) -> None:
+        Auth.Token.__init__(self, token)
+        WithRequester.__init__(self)
+        self.limits = limits
+
+    def rate_limit(self) -> RateLimit | None:
+        """The budget GitHub's last answer announced; None before any answer said."""
+        requester = self.requester
+        if requester is None:
+            return None
+        remaining, limit = requester.rate_limiting
+        reset = requester.rate_limiting_resettime
+        if remaining < 0 or limit <= 0 or reset <= 0:
+            return None
+        return RateLimit(remaining, limit, datetime.fromtimestamp(reset, UTC))
+
+    def authentication(self, headers: dict[str, Any]) -> None:
+        retries.slow_down(
+            self.rate_limit(),
+            source=GITHUB,
+            max_wait=self.limits.max_wait_seconds,
+            now=datetime.now(UTC),
+        )
+        super().authentication(headers)
+
+
 def build_client(config: Config) -> Github:
-    """A lazy `Github` on `config.api_url` (GitHub Enterprise included) with a timeout and
-    bounded retries; 100 items per page.
+    """A lazy `Github` on `config.api_url` (GitHub Enterprise included) with a timeout,
+    bounded retries and the rate limit's pace; 100 items per page. A run in progress is
+    told where to read the rate limit GitHub announces (`retries.watch_rate_limit`).
 
     Reference: https://pygithub.readthedocs.io/en/stable/github.html
     """
+    token = PacedToken(config.token, config.limits)
+    retries.watch_rate_limit(token.rate_limit)
     return Github(
-        auth=Auth.Token(config.token),
+        auth=token,
         base_url=config.api_url.rstrip("/"),
         timeout=max(1, math.ceil(config.limits.timeout_seconds)),  # PyGithub wants an int
         retry=build_retry(config.limits),
