@@ -4,14 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('security', '0003_findings'),
+        ("security", "0003_findings"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['closed_at', 'severity', 'tool', 'sla_due_at', 'exception_expires_at'], name='finding_open_counts'),
+            model_name="finding",
+            index=models.Index(
+                fields=["closed_at", "severity", "tool", "sla_due_at", "exception_expires_at"],
+                name="finding_open_counts",
+            ),
         ),
     ]
