@@ -90,6 +90,41 @@ PRS: Ownership[DependabotPR] = Ownership(
 )
 
 
+# PRs that closed before we saw them open: the queue's fields as GitHub has them, but CI
+# and `mergeable` (not read for a closed PR) stay as stored, or empty on create.
+CLOSED_PRS: Ownership[DependabotPR] = Ownership(
+    DependabotPR,
+    key=("number",),
+    upstream=(
+        "title",
+        "head_sha",
+        "head_ref",
+        "base_ref",
+        "opened_at",
+        "html_url",
+        "draft",
+        "open",
+        "closed_at",
+        "merged_at",
+    ),
+    links=("html_url",),
+    stamp="last_seen_at",
+)
+# Closed PRs updated just before the last run may be listed late; reread this much.
+CLOSED_OVERLAP = timedelta(hours=1)
+
+
+def closed_pr_fields(pr: github.DependabotPR, state: github.PullState) -> dict[str, Any]:
+    """A closed PR as the history keeps it: a merge closes a PR, so a missing `closed_at`
+    is the merge's."""
+    return {
+        **pr_fields(pr),
+        "open": False,
+        "closed_at": state.closed_at or state.merged_at,
+        "merged_at": state.merged_at,
+    }
+
+
 def images_published(jobs: tuple[github.WorkflowJob, ...]) -> bool | None:
     """Did the run's publishing job succeed? None when the run has no such job."""
     publish = [j for j in jobs if "publish" in j.name.lower()]
@@ -257,8 +292,9 @@ def store_closed(ctx: SyncContext, closed: Iterable[github.PullState]) -> int:
 
 @job(vendors.GITHUB, "dependabot_prs", label="Dependabot PRs", minutes=5)
 def dependabot_prs(ctx: SyncContext) -> None:
-    """Open Dependabot PRs to SECREL_BRANCH; those no longer listed are marked closed, with
-    when they closed and whether they merged."""
+    """Open Dependabot PRs to SECREL_BRANCH; those closed since the last run, from GitHub's
+    closed list; and those stored open but no longer listed, asked one by one, marked
+    closed with when they closed and whether they merged."""
     config: github.Config = ctx.config
     settled = {
         number: (sha, ci)
@@ -270,14 +306,38 @@ def dependabot_prs(ctx: SyncContext) -> None:
     listed = list(github.iter_dependabot_prs(ctx.client, config, settled=settled))
     ctx.fetched += len(listed)
     ctx.written += upsert(PRS, (pr_fields(pr) for pr in listed), now=ctx.now).total
+    closed = sync_closed_prs(ctx)
     close, unknown = prs_to_close(
         settled,
-        (pr.number for pr in listed),
+        [pr.number for pr in listed] + closed,
         lambda number: github.fetch_pull_state(ctx.client, config, number),
     )
     ctx.written += store_closed(ctx, close)
     for number in unknown:
         ctx.flag(f"Dependabot PR #{number}: GitHub no longer finds it (404); left as it was")
+
+
+def sync_closed_prs(ctx: SyncContext) -> list[int]:
+    """Dependabot PRs closed since the last run (the first run: `SYNC_BACKFILL_DAYS`), so
+    the history counts the PRs that opened and closed between two polls, or before the
+    first. Returns their numbers; the cursor `closed_since` moves only with a whole run."""
+    config: github.Config = ctx.config
+    cursor = _not_after(parse_instant(ctx.cursor.get("closed_since")), ctx.now)
+    if cursor is not None:
+        since = cursor - CLOSED_OVERLAP
+    else:
+        since = ctx.now - timedelta(days=settings.SYNC_BACKFILL_DAYS)
+    newest, numbers = cursor, []
+    for chunk in ctx.batches(github.iter_closed_dependabot_prs(ctx.client, config, since=since)):
+        ctx.fetched += len(chunk)
+        rows = [closed_pr_fields(pr, state) for pr, state in chunk]
+        ctx.written += upsert(CLOSED_PRS, rows, now=ctx.now).total
+        numbers += [pr.number for pr, _ in chunk]
+        for pr, _ in chunk:
+            if pr.updated_at is not None and (newest is None or pr.updated_at > newest):
+                newest = pr.updated_at
+    ctx.cursor["closed_since"] = min(newest or since, ctx.now).isoformat()
+    return numbers
 
 
 # Findings: code-scanning alerts and Dependabot alerts, each its own job, so a token without

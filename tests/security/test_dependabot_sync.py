@@ -110,3 +110,63 @@ def test_the_job_records_which_prs_merged_and_which_were_closed(upstreams, demo_
     assert run_job("github.dependabot_prs", now=upstreams.now()).status == "ok"
     rows = {r.number: (r.open, r.closed_at, r.merged_at) for r in DependabotPR.objects.all()}
     assert rows == {7: (False, merged, merged), 8: (False, closed, None), 9: (True, None, None)}
+
+
+def test_a_pr_closed_before_we_saw_it_keeps_its_stored_ci_and_takes_the_merge_time():
+    from security.sync import CLOSED_PRS, closed_pr_fields
+
+    stored(7)
+    merged = github.PullState(7, "closed", closed_at=None, merged_at=NOW - HOUR)
+    upsert(CLOSED_PRS, [closed_pr_fields(listed(7, ci_status=""), merged)], now=NOW)
+    row = DependabotPR.objects.get(number=7)
+    assert (row.open, row.closed_at, row.merged_at) == (False, NOW - HOUR, NOW - HOUR)
+    assert row.ci_status == "success"  # what the open list said; a closed PR's CI is not read
+    unseen = github.PullState(8, "closed", closed_at=NOW - 2 * HOUR, merged_at=None)
+    upsert(CLOSED_PRS, [closed_pr_fields(listed(8, ci_status=""), unseen)], now=NOW)
+    row = DependabotPR.objects.get(number=8)
+    assert (row.open, row.closed_at, row.merged_at, row.ci_status) == (
+        False,
+        NOW - 2 * HOUR,
+        None,
+        "",
+    )
+
+
+def test_the_first_run_backfills_prs_that_closed_before_it_and_a_repeat_writes_nothing(
+    upstreams, demo_team, settings
+):
+    from sandbox import PullRequest
+
+    now = upstreams.now()
+    settings.SYNC_BACKFILL_DAYS = 30
+    day = timedelta(days=1)
+
+    def pull(number: int, opened, closed, merged: bool, author: str = "dependabot[bot]"):
+        return PullRequest(
+            number=number,
+            title=f"Bump pkg{number} from 1.0.0 to 1.0.{number}",
+            head_ref=f"dependabot/pip/pkg{number}-1.0.{number}",
+            created_at=opened,
+            closed_at=closed,
+            merged_at=closed if merged else None,
+            author=author,
+        )
+
+    upstreams.load(
+        pulls=[
+            pull(11, now - 10 * day, now - 9 * day, merged=True),
+            pull(12, now - 5 * day, now - 4 * day, merged=False),
+            pull(13, now - 60 * day, now - 59 * day, merged=True),  # before the backfill
+            pull(14, now - 3 * day, now - 2 * day, merged=True, author="octocat"),
+        ]
+    )
+    first = run_job("github.dependabot_prs", now=now)
+    assert first.status == "ok"
+    rows = {r.number: (r.open, r.closed_at, r.merged_at) for r in DependabotPR.objects.all()}
+    assert rows == {
+        11: (False, now - 9 * day, now - 9 * day),
+        12: (False, now - 4 * day, None),
+    }
+    again = run_job("github.dependabot_prs", now=now + HOUR)
+    assert (again.status, again.written) == ("ok", 0)
+    assert DependabotPR.objects.count() == 2

@@ -152,6 +152,32 @@ def iter_dependabot_prs(
             yield normalize_dependabot_pr(raw, ci_status=status)
 
 
+def iter_closed_dependabot_prs(
+    client: Github, config: Config, *, since: datetime, author: str = DEPENDABOT
+) -> Iterator[tuple[DependabotPR, PullState]]:
+    """Closed PRs by Dependabot to `config.branch` updated at or after `since`, most
+    recently updated first, each with when it closed and merged. Reading stops at the
+    first PR updated before `since`, so a repeat poll reads one page.
+
+    This is how PRs that opened and closed between two polls (or before the first one)
+    reach the history; CI status is not read for them (`ci_status` "").
+
+    Reference: https://docs.github.com/en/rest/pulls/pulls#list-pull-requests
+    """
+    with upstream_errors(config):
+        pulls = _repo(client, config).get_pulls(
+            state="closed", base=config.branch, sort="updated", direction="desc"
+        )
+        for pull in streamed(pulls):
+            raw = raw_of(pull)
+            updated = GITHUB.timestamp(raw.get("updated_at"), "updated_at")
+            if updated is not None and updated < since:
+                return
+            if GITHUB.nested(raw, "user", "login") != author:
+                continue
+            yield normalize_dependabot_pr(raw, ci_status=""), normalize_pull_state(raw)
+
+
 def fetch_pull_state(client: Github, config: Config, number: int) -> PullState | None:
     """Whether PR `number` is open or closed, and when it closed and merged (None when
     GitHub does not know it).
