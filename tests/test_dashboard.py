@@ -1,0 +1,140 @@
+""" "Needs you now" on the dashboard: first on the page, most urgent first, counted in the tab
+title, each line linking to the rows it stands for, in a constant number of queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from incidents.models import Incident, State
+from security.models import DependabotPR, Finding
+from tests.clock import NOW
+from tests.incidents.conftest import add_bulk_incidents
+
+pytestmark = pytest.mark.django_db
+MIN = timedelta(minutes=1)
+
+
+@pytest.fixture
+def logged_in(client, member, demo_team):
+    client.force_login(member)
+    return client
+
+
+def finding(n: int, *, due: timedelta, **fields) -> Finding:
+    return Finding.objects.create(
+        source="code_scanning",
+        number=n,
+        tool="snyk",
+        title=f"finding {n}",
+        upstream_severity="high",
+        severity="high",
+        first_seen_at=NOW - timedelta(days=40),
+        sla_due_at=NOW + due,
+        html_url="https://github.com/o/r/security/code-scanning/1",
+        **fields,
+    )
+
+
+def section(body: str) -> str:
+    return body.split('id="needs-heading"', 1)[1].split("</section>", 1)[0]
+
+
+def needs_of(body: str) -> list[str]:
+    return re.findall(r'<li class="need need-([a-z_]+)', section(body))
+
+
+def test_it_lists_what_needs_you_first_most_urgent_first(logged_in):
+    Incident.objects.create(
+        title="BIP API 502s",
+        started_at=NOW - 12 * MIN,
+        state=State.TRIGGERED,
+        severity="SEV2",
+        ticket_url="https://github.com/o/r/issues/9",
+    )
+    finding(1, due=-timedelta(days=2))
+    body = logged_in.get(reverse("dashboard")).content.decode()
+    assert body.index('id="needs-heading"') < body.index('id="pair-heading"')
+    assert needs_of(body) == ["triggered", "findings_overdue"]
+    assert "<title>(2) Dashboard" in body
+    assert "waiting 1" in body  # 12 minutes, as Django's timesince words it
+    assert "1 finding past the SLA" in body
+
+
+def test_with_nothing_to_do_it_says_so_and_when_it_checked(logged_in):
+    body = logged_in.get(reverse("dashboard")).content.decode()
+    assert needs_of(body) == []
+    assert "Nothing needs you" in body
+    assert "<title>Dashboard" in body
+
+
+def test_each_count_is_the_count_of_the_list_it_links_to(logged_in):
+    for n in range(3):
+        Incident.objects.create(
+            title=f"old {n}",
+            started_at=NOW - (n + 1) * 60 * MIN,
+            state=State.RESOLVED,
+            resolved_at=NOW - MIN,
+        )
+    finding(1, due=-timedelta(days=1))
+    finding(2, due=-timedelta(days=9))
+    finding(3, due=timedelta(days=2))
+    finding(4, due=timedelta(days=30))
+    body = logged_in.get(reverse("dashboard")).content.decode()
+    links = dict(re.findall(r'<a href="([^"]+)">(\d+) [^<]*</a>', section(body)))
+    assert sorted(links.values()) == ["1", "2", "3"]
+    for url, count in links.items():
+        listed = logged_in.get(url.replace("&amp;", "&")).content.decode()
+        assert re.search(rf'<span class="count">{count}</span>', listed), url
+
+
+def test_it_answers_in_the_same_number_of_queries_with_two_years_of_history(
+    logged_in, django_assert_num_queries
+):
+    def volume(incidents: int, findings: int, prs: int) -> None:
+        add_bulk_incidents(incidents, seed=incidents, open_every=5, impacts=0)
+        start = Finding.objects.count()
+        Finding.objects.bulk_create(
+            Finding(
+                source="code_scanning",
+                number=start + n,
+                tool="snyk",
+                title="f",
+                upstream_severity="low",
+                severity="low",
+                first_seen_at=NOW - timedelta(days=n % 700),
+                sla_due_at=NOW + timedelta(days=n % 30 - 15),
+            )
+            for n in range(findings)
+        )
+        first = DependabotPR.objects.count()
+        DependabotPR.objects.bulk_create(
+            DependabotPR(
+                number=first + n,
+                title=f"Bump a from 1.0.{n} to 1.0.{n + 1}",
+                head_sha="a" * 40,
+                head_ref=f"dependabot/pip/a-{n}",
+                base_ref="develop",
+                opened_at=NOW - n * MIN,
+                html_url="https://github.com/o/r/pull/1",
+                ci_status="success",
+                mergeable=True,
+                open=n % 10 == 0,
+                last_seen_at=NOW,
+            )
+            for n in range(prs)
+        )
+
+    volume(10, 10, 10)
+    logged_in.get(reverse("dashboard"))
+    with CaptureQueriesContext(connection) as small:
+        logged_in.get(reverse("dashboard"))
+    volume(5_000, 5_000, 2_000)
+    with django_assert_num_queries(len(small.captured_queries)):
+        body = logged_in.get(reverse("dashboard")).content.decode()
+    assert needs_of(body)
