@@ -10,6 +10,7 @@ admin.site.index_title = "Team, sprints and synced data"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("needs/", views.dashboard_needs, name="dashboard-needs"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",

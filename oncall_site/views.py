@@ -9,30 +9,20 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from incidents.selectors_needs import incident_needs
+from oncall_site.dashboard import needs_now
 from oncall_site.models import WorkerHeartbeat
-from oncall_site.needs import ordered, total
+from oncall_site.needs import total
 from oncall_site.selectors import sync_freshness
 from rotations import selectors as rotation_selectors
 from security import selectors as security_selectors
-from security.models import SlaPolicy
-from security.selectors_findings import finding_counts
-from security.selectors_needs import security_needs
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     overview = rotation_selectors.on_call_overview(now=now, user=request.user)
-    sprint = overview["sprint"]
     secrel = security_selectors.secrel_status(as_of=now)
-    findings = finding_counts(now=now, rules=SlaPolicy.current().rules())
     pr_count, prs = security_selectors.open_dependabot_prs()
-    needs = ordered(
-        [
-            *incident_needs(now=now, sprint_start=sprint.starts_at if sprint else None),
-            *security_needs(secrel=secrel, findings=findings, queue=prs.counts),
-        ]
-    )
+    needs = needs_now(now=now, sprint=overview["sprint"], secrel=secrel, queue=prs.counts)
     ctx = {
         "now": now,
         "needs": needs,
@@ -44,6 +34,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "dependabot_prs": prs,
     }
     return render(request, "dashboard.html", ctx)
+
+
+@never_cache
+@require_GET
+def dashboard_needs(request: HttpRequest) -> HttpResponse:
+    """ "Needs you now" alone: what the dashboard's script fetches every 30 seconds."""
+    now = timezone.now()
+    needs = needs_now(now=now)
+    return render(request, "_needs.html", {"now": now, "needs": needs, "needs_total": total(needs)})
 
 
 @login_not_required

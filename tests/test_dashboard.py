@@ -138,3 +138,19 @@ def test_it_answers_in_the_same_number_of_queries_with_two_years_of_history(
     with django_assert_num_queries(len(small.captured_queries)):
         body = logged_in.get(reverse("dashboard")).content.decode()
     assert needs_of(body)
+
+
+def test_the_live_part_is_the_same_section_and_needs_a_login(
+    client, logged_in, django_assert_max_num_queries
+):
+    Incident.objects.create(title="BIP API 502s", started_at=NOW - 12 * MIN)
+    finding(1, due=-timedelta(days=2))
+    whole = logged_in.get(reverse("dashboard")).content.decode()
+    with django_assert_max_num_queries(14):
+        part = logged_in.get(reverse("dashboard-needs"))
+    assert part["Cache-Control"].startswith("max-age=0")
+    body = part.content.decode()
+    assert "<html" not in body and 'data-total="3"' in body
+    assert needs_of(whole) == re.findall(r'<li class="need need-([a-z_]+)', body)
+    logged_in.logout()
+    assert logged_in.get(reverse("dashboard-needs")).status_code == 302

@@ -33,3 +33,51 @@ def test_it_shows_synced_sources_and_stays_accessible(logged_in, live_server, up
     assert violations(page) == []
     page.emulate_media(media="print")
     page.screenshot(path="/tmp/dashboard-synced-print.png", full_page=True)
+
+
+def test_needs_you_now_follows_pagerduty_without_a_reload_and_works_without_javascript(
+    logged_in, live_server, upstreams, browser
+):
+    from datetime import timedelta
+
+    from sandbox import Incident as Upstream
+
+    now = upstreams.now()
+    page = logged_in
+    page.goto(f"{live_server.url}/")
+    needs = page.get_by_role("region", name="Needs you now")
+    assert "Nothing needs you" in needs.inner_text()
+    assert page.title().startswith("Dashboard")
+
+    # PagerDuty pages; the next sync stores it; the open page shows it at its next refresh.
+    paged = Upstream(
+        id="QPAGED",
+        created_at=now - timedelta(minutes=4),
+        title="BIP API answering 502",
+        acknowledged_at=now + timedelta(minutes=10),
+    )
+    upstreams.load(incidents=[paged])
+    assert run_job("pagerduty.incidents").status == "ok"
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    page.locator(".need-triggered").wait_for()
+    assert "BIP API answering 502" in needs.inner_text()
+    # Counted in the tab title, with the ticket it now owes.
+    page.wait_for_function("document.title.startsWith('(2) ')")
+    assert "1 incident without a ticket" in needs.inner_text()
+
+    # Acknowledged in PagerDuty: gone from the list at the next refresh.
+    upstreams.clock.advance(minutes=15)
+    assert run_job("pagerduty.incidents").status == "ok"
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    page.locator(".need-triggered").wait_for(state="detached")
+    page.wait_for_function("document.title.startsWith('(1) ')")
+    assert violations(page) == []
+
+    # Without JavaScript the page is the same, and reloads itself every minute instead.
+    context = browser.new_context(java_script_enabled=False)
+    context.add_cookies(page.context.cookies())
+    static = context.new_page()
+    static.goto(f"{live_server.url}/")
+    assert "Needs you now" in static.get_by_role("region", name="Needs you now").inner_text()
+    assert static.locator("noscript").count() >= 1
+    context.close()
