@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from oncall_site import views
+from oncall_site import views, views_api
 
 admin.site.site_header = "On-call back office"
 admin.site.site_title = "On-call back office"
@@ -11,6 +11,8 @@ admin.site.index_title = "Team, sprints and synced data"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("needs/", views.dashboard_needs, name="dashboard-needs"),
+    path("api/v1/summary", views_api.summary_api, name="api-summary"),
+    path("api/v1/oncall", views_api.oncall_api, name="api-oncall"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
