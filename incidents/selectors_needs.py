@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from django.db.models import Count
 from django.urls import reverse
 
 from incidents import rules
@@ -119,3 +120,16 @@ def incident_needs(*, now: datetime, sprint_start: datetime | None) -> list[Need
         *alert_needs(),
         *ticket_needs(since=since),
     ]
+
+
+def open_by_severity() -> dict[str, int]:
+    """The open incidents (triggered, acknowledged, mitigated) counted by severity, SEV1
+    first, "" for those not rated yet: one grouped query, for the dashboard's card."""
+    counts = dict(
+        Incident.objects.filter(state__in=OPEN_STATES)
+        .order_by()
+        .values_list("severity")
+        .annotate(n=Count("pk"))
+    )
+    order = sorted(counts, key=lambda s: (_rank(s), s))
+    return {severity: counts[severity] for severity in order}

@@ -1,4 +1,5 @@
-"""The dashboard composed from the apps' selectors: what needs the pair on call now.
+"""The dashboard composed from the apps' selectors: what needs the pair on call now, and
+the cards' figures, each with the address of the rows behind it.
 
 The page passes what its cards already read (the sprint, SecRel's status, the Dependabot
 queue's counts) so nothing is read twice; the live refresh passes nothing and reads it all.
@@ -7,9 +8,14 @@ queue's counts) so nothing is read twice; the live refresh passes nothing and re
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
-from incidents.selectors_needs import incident_needs
+from django.urls import reverse
+
+from incidents.selectors import active_alerts, sprint_trend
+from incidents.selectors_needs import incident_needs, open_by_severity
 from oncall_site.needs import Need, ordered
 from rotations.models import Sprint
 from rotations.selectors import current_sprint
@@ -17,10 +23,12 @@ from security import selectors as security_selectors
 from security.models import SlaPolicy
 from security.secrel import SecrelStatus
 from security.selectors_dependabot import queue_ids
-from security.selectors_findings import finding_counts
+from security.selectors_findings import FindingCounts, finding_counts
 from security.selectors_needs import security_needs
 
 UNSET = object()
+TREND = 4  # this sprint and the three before it
+ALERTS_SHOWN = 5
 
 
 def needs_now(
@@ -29,6 +37,7 @@ def needs_now(
     sprint: Sprint | None | object = UNSET,
     secrel: SecrelStatus | None = None,
     queue: Mapping[str, int] | None = None,
+    findings: FindingCounts | None = None,
 ) -> list[Need]:
     """Every app's lines, in the order of `oncall_site.needs`."""
     if sprint is UNSET:
@@ -37,11 +46,94 @@ def needs_now(
         secrel = security_selectors.secrel_status(as_of=now)
     if queue is None:
         queue = {group: len(ids) for group, ids in queue_ids().items()}
-    findings = finding_counts(now=now, rules=SlaPolicy.current().rules())
+    if findings is None:
+        findings = finding_counts(now=now, rules=SlaPolicy.current().rules())
     start = sprint.starts_at if isinstance(sprint, Sprint) else None
     return ordered(
         [
             *incident_needs(now=now, sprint_start=start),
             *security_needs(secrel=secrel, findings=findings, queue=queue),
         ]
+    )
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    count: int | None
+    href: str
+
+
+def _incidents(**params: str) -> str:
+    return f"{reverse('incident-list')}?{urlencode(params)}"
+
+
+@dataclass(frozen=True)
+class SprintRow:
+    number: int
+    current: bool
+    incidents: Link
+    resolved: Link
+    mttr_seconds: float | None
+    page: str
+
+
+@dataclass(frozen=True)
+class IncidentCard:
+    open_total: Link
+    open_by_severity: list[Link]
+    sprints: list[SprintRow]  # this sprint first, then the ones before it
+
+
+def incident_card(*, now: datetime, sprint: Sprint | None) -> IncidentCard:
+    """Open incidents by severity, and this sprint's MTTR beside the last three sprints'
+    (the metrics page's figures: `selectors.sprint_trend`)."""
+    counts = open_by_severity()
+    by_severity = [
+        Link(severity or "not rated", n, _incidents(state="open", severity=severity or "unknown"))
+        for severity, n in counts.items()
+    ]
+    rows = []
+    if sprint is not None:
+        for point in reversed(sprint_trend(last=sprint, as_of=now, count=TREND)):
+            number, m = point.sprint.number, point.metrics
+            rows.append(
+                SprintRow(
+                    number=number,
+                    current=number == sprint.number,
+                    incidents=Link(
+                        "incidents",
+                        m.incident_count,
+                        _incidents(sprint=str(number), state="counted"),
+                    ),
+                    resolved=Link(
+                        "resolved",
+                        m.resolved_count,
+                        _incidents(sprint=str(number), state="resolved"),
+                    ),
+                    mttr_seconds=m.mttr_seconds,
+                    page=f"{reverse('incident-metrics')}?sprint={number}",
+                )
+            )
+    total = sum(counts.values())
+    return IncidentCard(Link("open", total, _incidents(state="open")), by_severity, rows)
+
+
+@dataclass(frozen=True)
+class AlertCard:
+    counts: list[Link]  # by status: Alert, Warn, No Data
+    first: list  # the monitors alerting longest, at most ALERTS_SHOWN
+    total: int
+
+
+def alert_card() -> AlertCard:
+    monitors = list(active_alerts()[: ALERTS_SHOWN * 20])  # a handful are active at once
+    by_status: dict[str, int] = {}
+    for monitor in monitors:
+        by_status[monitor.status] = by_status.get(monitor.status, 0) + 1
+    url = reverse("alert-list")
+    return AlertCard(
+        counts=[Link(status, n, url) for status, n in by_status.items()],
+        first=monitors[:ALERTS_SHOWN],
+        total=len(monitors),
     )

@@ -9,25 +9,32 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from oncall_site.dashboard import needs_now
+from oncall_site.dashboard import alert_card, incident_card, needs_now
 from oncall_site.models import WorkerHeartbeat
 from oncall_site.needs import total
 from oncall_site.selectors import sync_freshness
 from rotations import selectors as rotation_selectors
 from security import selectors as security_selectors
+from security.models import SlaPolicy
+from security.selectors_findings import finding_counts
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     overview = rotation_selectors.on_call_overview(now=now, user=request.user)
+    sprint = overview["sprint"]
     secrel = security_selectors.secrel_status(as_of=now)
     pr_count, prs = security_selectors.open_dependabot_prs()
-    needs = needs_now(now=now, sprint=overview["sprint"], secrel=secrel, queue=prs.counts)
+    findings = finding_counts(now=now, rules=SlaPolicy.current().rules())
+    needs = needs_now(now=now, sprint=sprint, secrel=secrel, queue=prs.counts, findings=findings)
     ctx = {
         "now": now,
         "needs": needs,
         "needs_total": total(needs),
         "overview": overview,
+        "incidents": incident_card(now=now, sprint=sprint),
+        "alerts": alert_card(),
+        "findings": findings,
         "sources": sync_freshness(now=now),
         "secrel": secrel,
         "dependabot_count": pr_count,

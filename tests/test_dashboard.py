@@ -154,3 +154,42 @@ def test_the_live_part_is_the_same_section_and_needs_a_login(
     assert needs_of(whole) == re.findall(r'<li class="need need-([a-z_]+)', body)
     logged_in.logout()
     assert logged_in.get(reverse("dashboard-needs")).status_code == 302
+
+
+def card(body: str, heading: str) -> str:
+    return body.split(f'id="{heading}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_incident_card_counts_what_its_links_list_and_this_sprints_mttr(logged_in):
+    for n, severity in enumerate(("SEV2", "SEV2", "")):
+        Incident.objects.create(
+            title=f"open {n}",
+            started_at=NOW - (n + 1) * MIN,
+            state=State.ACKNOWLEDGED,
+            severity=severity,
+            ticket_url="https://github.com/o/r/issues/1",
+        )
+    for n, minutes in enumerate((30, 60)):
+        Incident.objects.create(
+            title=f"fixed {n}",
+            started_at=NOW - 3 * 60 * MIN,
+            state=State.RESOLVED,
+            resolved_at=NOW - 3 * 60 * MIN + minutes * MIN,
+            severity="SEV3",
+        )
+    body = card(logged_in.get(reverse("dashboard")).content.decode(), "incidents-heading")
+    counts = re.findall(r'<a href="([^"]+)"><strong>(\d+)</strong> ([^<]+)</a>', body)
+    assert [(text, n) for _, n, text in counts] == [("SEV2", "2"), ("not rated", "1")]
+    for url, n, _ in counts:
+        listed = logged_in.get(url.replace("&amp;", "&")).content.decode()
+        assert f'<span class="count">{n}</span>' in listed, url
+    this_sprint = body.split('class="current"', 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r">(\d+)</a></td>", this_sprint) == ["5", "2"]  # counted, resolved
+    assert "45 min" in this_sprint  # the mean of 30 and 60 minutes
+
+
+def test_the_alert_and_findings_cards_say_so_when_empty(logged_in):
+    body = logged_in.get(reverse("dashboard")).content.decode()
+    assert "No monitor is alerting." in card(body, "alerts-heading")
+    assert "No open finding." in card(body, "findings-heading")
+    assert "No incident is open." in card(body, "incidents-heading")
