@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from oncall_site.freshness import job_freshness, rate_limit_status
-from oncall_site.models import ApiToken, SyncJobState, WorkerHeartbeat
+from oncall_site.models import ApiToken, CapacityPolicy, SyncJobState, WorkerHeartbeat
 from oncall_site.selectors import ensure_job_states
 from oncall_site.sync import get_job
 
@@ -165,3 +165,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 "opts": self.model._meta,
             },
         )
+
+
+@admin.register(CapacityPolicy)
+class CapacityPolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "threshold"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not CapacityPolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: CapacityPolicy, form: object, change: bool
+    ) -> None:
+        obj.pk = 1  # one row: the dashboard reads pk 1
+        super().save_model(request, obj, form, change)

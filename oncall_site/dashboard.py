@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from incidents.selectors import active_alerts, sprint_trend
-from incidents.selectors_needs import incident_needs, open_by_severity
+from incidents.selectors_needs import incident_needs, open_by_severity, pages_between
+from oncall_site import capacity
+from oncall_site.models import CapacityPolicy
 from oncall_site.needs import Need, ordered
-from rotations.models import Sprint
-from rotations.selectors import current_sprint
+from rotations.models import Engineer, Rotation, Sprint, team_zone
+from rotations.selectors import current_sprint, last_duty_before
 from security import selectors as security_selectors
+from security.dependabot import ATTENTION, READY
 from security.models import SlaPolicy
 from security.secrel import SecrelStatus
 from security.selectors_dependabot import queue_ids
@@ -85,10 +88,12 @@ class IncidentCard:
     sprints: list[SprintRow]  # this sprint first, then the ones before it
 
 
-def incident_card(*, now: datetime, sprint: Sprint | None) -> IncidentCard:
+def incident_card(
+    *, now: datetime, sprint: Sprint | None, counts: Mapping[str, int] | None = None
+) -> IncidentCard:
     """Open incidents by severity, and this sprint's MTTR beside the last three sprints'
     (the metrics page's figures: `selectors.sprint_trend`)."""
-    counts = open_by_severity()
+    counts = open_by_severity() if counts is None else counts
     by_severity = [
         Link(severity or "not rated", n, _incidents(state="open", severity=severity or "unknown"))
         for severity, n in counts.items()
@@ -136,4 +141,67 @@ def alert_card() -> AlertCard:
         counts=[Link(status, n, url) for status, n in by_status.items()],
         first=monitors[:ALERTS_SHOWN],
         total=len(monitors),
+    )
+
+
+@dataclass(frozen=True)
+class CapacityCard:
+    score: capacity.Score
+    threshold: int
+    pages: dict[str, int]  # band -> pages this sprint
+    pages_link: str
+    secondary: Engineer | None
+    next_free: Engineer | None
+
+    @property
+    def overloaded(self) -> bool:
+        return self.score.total >= self.threshold
+
+    @property
+    def out_of_hours(self) -> int:
+        return self.pages[capacity.EVENING] + self.pages[capacity.NIGHT]
+
+
+def capacity_card(
+    *,
+    now: datetime,
+    sprint: Sprint | None,
+    rotation: Rotation | None,
+    open_counts: Mapping[str, int],
+    secrel: SecrelStatus,
+    findings: FindingCounts,
+    queue: Mapping[str, int],
+    pending_deploys: int = 0,
+) -> CapacityCard:
+    """The primary's load now (`capacity.score`) against the admin's threshold, and who can
+    help: the secondary, then the next free engineer (`capacity.next_free`)."""
+    zone = team_zone()
+    pages = capacity.pages_by_band(pages_between(*sprint.window()) if sprint else [], zone)
+    load = capacity.Load(
+        open_by_severity=open_counts,
+        pages=pages,
+        pending_deploys=pending_deploys,
+        secrel_red=secrel.failing_since is not None,
+        findings_overdue=findings.overdue,
+        prs_waiting=queue.get(READY, 0) + queue.get(ATTENTION, 0),
+    )
+    helper = None
+    if rotation is not None:
+        engineers = {e.pk: e for e in Engineer.objects.all()}
+        today = now.astimezone(zone).date()
+        pick = capacity.next_free(
+            [e.as_candidate() for e in engineers.values()],
+            last_duty_before(today + timedelta(days=1)),
+            pair={rotation.primary_id, rotation.secondary_id},
+            today=today,
+        )
+        helper = engineers[pick.id] if pick is not None else None
+    link = _incidents(sprint=str(sprint.number), source="pagerduty") if sprint else ""
+    return CapacityCard(
+        score=capacity.score(load),
+        threshold=CapacityPolicy.current().threshold,
+        pages=pages,
+        pages_link=link,
+        secondary=rotation.secondary if rotation is not None else None,
+        next_free=helper,
     )

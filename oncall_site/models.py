@@ -133,3 +133,29 @@ class ApiToken(models.Model):
         self.prefix = secret[: len(self.PREFIX) + 4]
         self.digest = token_digest(secret)
         return secret
+
+
+class CapacityPolicy(models.Model):
+    """When the dashboard says the primary carries too much (`oncall_site.capacity`)."""
+
+    threshold = models.PositiveSmallIntegerField(
+        default=12,
+        help_text=(
+            "Load score at which the dashboard says the primary needs help and names who can "
+            "give it. Points: each open SEV1 5, SEV2 3, other 1; each night page this sprint "
+            "2, evening or weekend page 1; each pending deploy request 1; SecRel red 3; every "
+            "5 findings past their SLA 1; every 5 Dependabot PRs waiting 1."
+        ),
+    )
+
+    class Meta:
+        verbose_name = "capacity policy"
+        verbose_name_plural = "capacity policy"
+
+    def __str__(self) -> str:
+        return f"Capacity policy (help at {self.threshold} points)"
+
+    @classmethod
+    def current(cls) -> "CapacityPolicy":
+        """The stored row, or the defaults; reading never writes."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from oncall_site.dashboard import alert_card, incident_card, needs_now
+from incidents.selectors_needs import open_by_severity
+from oncall_site.dashboard import alert_card, capacity_card, incident_card, needs_now
 from oncall_site.models import WorkerHeartbeat
 from oncall_site.needs import total
 from oncall_site.selectors import sync_freshness
@@ -27,12 +28,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     pr_count, prs = security_selectors.open_dependabot_prs()
     findings = finding_counts(now=now, rules=SlaPolicy.current().rules())
     needs = needs_now(now=now, sprint=sprint, secrel=secrel, queue=prs.counts, findings=findings)
+    open_counts = open_by_severity()
     ctx = {
         "now": now,
         "needs": needs,
         "needs_total": total(needs),
         "overview": overview,
-        "incidents": incident_card(now=now, sprint=sprint),
+        "incidents": incident_card(now=now, sprint=sprint, counts=open_counts),
+        "capacity": capacity_card(
+            now=now,
+            sprint=sprint,
+            rotation=overview["rotation"],
+            open_counts=open_counts,
+            secrel=secrel,
+            findings=findings,
+            queue=prs.counts,
+        ),
         "alerts": alert_card(),
         "findings": findings,
         "sources": sync_freshness(now=now),

@@ -193,3 +193,28 @@ def test_the_alert_and_findings_cards_say_so_when_empty(logged_in):
     assert "No monitor is alerting." in card(body, "alerts-heading")
     assert "No open finding." in card(body, "findings-heading")
     assert "No incident is open." in card(body, "incidents-heading")
+
+
+def test_capacity_names_the_secondary_and_the_next_free_engineer_past_the_threshold(logged_in):
+    from oncall_site.models import CapacityPolicy
+    from rotations.models import Rotation, Sprint
+
+    rotation = Rotation.objects.get(sprint=Sprint.objects.containing(NOW.date()).get())
+    night = NOW.replace(hour=4)  # 00:00 in New York, this sprint
+    for n in range(2):
+        Incident.objects.create(
+            title=f"down {n}",
+            started_at=night + n * MIN,
+            state=State.ACKNOWLEDGED,
+            severity="SEV1",
+            source="pagerduty",
+            urgency="high",
+        )
+    body = card(logged_in.get(reverse("dashboard")).content.decode(), "capacity-heading")
+    assert "14 points; help at 12" in body  # two SEV1 (10) and two night pages (4)
+    assert "overloaded" in body and f"Call {rotation.secondary.name} (secondary), then " in body
+    assert "open SEV1 incidents: 10" in body and "night pages: 4" in body
+    assert "0 in business hours, 0 evenings and weekends, 2 at night" in body
+    CapacityPolicy.objects.create(pk=1, threshold=20)
+    body = card(logged_in.get(reverse("dashboard")).content.decode(), "capacity-heading")
+    assert "manageable" in body and "help at 20" in body

@@ -1,0 +1,119 @@
+"""The primary's load, and when to call for help: pure rules, the time and zone passed in.
+
+**Bands.** A page (an incident that reached PagerDuty) is banded by the team's local wall
+clock, as PagerDuty's operational reviews band interruptions:
+- `business`: Monday to Friday, 08:00 to 18:00;
+- `evening`: the rest of the waking day, 08:00 to 22:00 (weekday evenings, and weekends);
+- `night`: 22:00 to 08:00, any day.
+A band starts on its hour (08:00 is business on a weekday, 18:00 evening, 22:00 night). The
+local time is the instant's in the zone, so a page at 01:30 on the night clocks go back is
+a night page whichever 01:30 it was.
+
+**Load.** A score of what the primary carries now, from `Load`'s counts with `WEIGHTS`:
+each open SEV1 5, SEV2 3, other or unrated 1; each night page of the sprint 2, each evening
+or weekend page 1 (business-hours pages are the job); each pending deploy request 1; SecRel
+red 3; each 5 findings past their SLA 1; each 5 Dependabot PRs waiting 1 (rounded down).
+At or above the threshold (set in the admin) the primary is overloaded: the dashboard says
+so and names who can help.
+
+**Who can help.** The secondary first; then the next free engineer: active, not in the
+pair, not away today, who has gone longest without being on call (never counts as longest;
+ties by name), by the rotation's own fairness rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from rotations.proposals import Candidate, longest_without_duty
+
+BUSINESS, EVENING, NIGHT = "business", "evening", "night"
+BANDS = (BUSINESS, EVENING, NIGHT)
+DAY_STARTS, BUSINESS_ENDS, NIGHT_STARTS = time(8), time(18), time(22)
+
+WEIGHTS: Mapping[str, int] = {
+    "SEV1": 5,
+    "SEV2": 3,
+    "other_open": 1,
+    "night_page": 2,
+    "evening_page": 1,
+    "pending_deploy": 1,
+    "secrel_red": 3,
+}
+PER_FIVE = 5  # findings past their SLA and PRs waiting count one per five
+
+
+def band(instant: datetime, zone: ZoneInfo) -> str:
+    """The band of one page (see the module's rule)."""
+    if instant.tzinfo is None:
+        raise ValueError("a page's time must be aware")
+    local = instant.astimezone(zone)
+    clock = local.time()
+    if clock >= NIGHT_STARTS or clock < DAY_STARTS:
+        return NIGHT
+    if local.weekday() < 5 and clock < BUSINESS_ENDS:
+        return BUSINESS
+    return EVENING
+
+
+def pages_by_band(pages: Iterable[datetime], zone: ZoneInfo) -> dict[str, int]:
+    counts = dict.fromkeys(BANDS, 0)
+    for instant in pages:
+        counts[band(instant, zone)] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Load:
+    """What the primary carries now."""
+
+    open_by_severity: Mapping[str, int]  # severity ("" unrated) -> open incidents
+    pages: Mapping[str, int]  # band -> pages this sprint
+    pending_deploys: int = 0
+    secrel_red: bool = False
+    findings_overdue: int = 0
+    prs_waiting: int = 0
+
+
+@dataclass(frozen=True)
+class Score:
+    total: int
+    parts: tuple[tuple[str, int], ...]  # (what, points), the non-zero ones, biggest first
+
+
+def score(load: Load) -> Score:
+    """The load's points by `WEIGHTS`, with what each came from."""
+    sev1 = load.open_by_severity.get("SEV1", 0)
+    sev2 = load.open_by_severity.get("SEV2", 0)
+    others = sum(load.open_by_severity.values()) - sev1 - sev2
+    parts = {
+        "open SEV1 incidents": sev1 * WEIGHTS["SEV1"],
+        "open SEV2 incidents": sev2 * WEIGHTS["SEV2"],
+        "other open incidents": others * WEIGHTS["other_open"],
+        "night pages": load.pages.get(NIGHT, 0) * WEIGHTS["night_page"],
+        "evening and weekend pages": load.pages.get(EVENING, 0) * WEIGHTS["evening_page"],
+        "pending deploy requests": load.pending_deploys * WEIGHTS["pending_deploy"],
+        "SecRel red": WEIGHTS["secrel_red"] if load.secrel_red else 0,
+        "findings past their SLA": load.findings_overdue // PER_FIVE,
+        "Dependabot PRs waiting": load.prs_waiting // PER_FIVE,
+    }
+    shown = sorted(((k, v) for k, v in parts.items() if v), key=lambda kv: (-kv[1], kv[0]))
+    return Score(sum(parts.values()), tuple(shown))
+
+
+def next_free(
+    candidates: Sequence[Candidate],
+    last_duty: Mapping[int, date],
+    *,
+    pair: set[int],
+    today: date,
+) -> Candidate | None:
+    """The engineer to call after the secondary (see the module's rule); None if nobody.
+    The order is the rotation's (`proposals.longest_without_duty`)."""
+    tomorrow = today + timedelta(days=1)
+    free = [c for c in candidates if c.id not in pair and c.is_eligible(today, tomorrow)]
+    ordered = longest_without_duty(free, last_duty)
+    return ordered[0] if ordered else None
