@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rotations.proposals import Candidate, longest_without_duty
@@ -117,3 +117,66 @@ def next_free(
     free = [c for c in candidates if c.id not in pair and c.is_eligible(today, tomorrow)]
     ordered = longest_without_duty(free, last_duty)
     return ordered[0] if ordered else None
+
+
+# Fairness: who carried the rotation, sprint after sprint.
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One sprint's pair, as stored: the sprint's span is its real hours (a DST change makes
+    a two-week sprint 335 or 337 hours)."""
+
+    sprint: int
+    starts_at: datetime
+    ends_at: datetime
+    primary: str
+    secondary: str
+
+
+@dataclass(frozen=True)
+class EngineerLoad:
+    name: str
+    sprints_primary: int
+    sprints_secondary: int
+    hours_on_call: float  # primary or secondary: both carry the pager
+    pages: Mapping[str, int]  # band -> pages while they were primary
+
+    @property
+    def out_of_hours(self) -> int:
+        return self.pages.get(EVENING, 0) + self.pages.get(NIGHT, 0)
+
+
+def fairness(
+    duties: Iterable[Duty], pages: Iterable[datetime], zone: ZoneInfo
+) -> list[EngineerLoad]:
+    """Per engineer over the duties given: sprints as primary and as secondary, hours on call
+    (the sprints' real hours), and the pages of the sprints they were primary in, by band
+    (a page belongs to the sprint whose [start, end) holds it). Most out-of-hours pages
+    first, then most hours, then by name."""
+    spans = sorted(duties, key=lambda d: d.starts_at)
+    stamps = sorted(pages)
+    tally: dict[str, dict] = {}
+
+    def row(name: str) -> dict:
+        return tally.setdefault(
+            name, {"primary": 0, "secondary": 0, "hours": 0.0, "pages": dict.fromkeys(BANDS, 0)}
+        )
+
+    for duty in spans:
+        # In UTC: Python subtracts two times of one zone on the wall clock, DST ignored.
+        hours = (duty.ends_at.astimezone(UTC) - duty.starts_at.astimezone(UTC)).total_seconds()
+        hours /= 3600
+        for name, role in ((duty.primary, "primary"), (duty.secondary, "secondary")):
+            entry = row(name)
+            entry[role] += 1
+            entry["hours"] += hours
+        primary = row(duty.primary)["pages"]
+        for instant in stamps:
+            if duty.starts_at <= instant < duty.ends_at:
+                primary[band(instant, zone)] += 1
+    loads = [
+        EngineerLoad(name, t["primary"], t["secondary"], t["hours"], t["pages"])
+        for name, t in tally.items()
+    ]
+    return sorted(loads, key=lambda e: (-e.out_of_hours, -e.hours_on_call, e.name))

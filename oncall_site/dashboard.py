@@ -205,3 +205,31 @@ def capacity_card(
         secondary=rotation.secondary if rotation is not None else None,
         next_free=helper,
     )
+
+
+FAIRNESS_SPRINTS = 6
+
+
+def rotation_fairness(
+    *, now: datetime, count: int = FAIRNESS_SPRINTS
+) -> list[capacity.EngineerLoad]:
+    """Per engineer over the last `count` sprints begun by today (this one included): hours
+    on call and pages by band (`capacity.fairness`). Two queries."""
+    zone = team_zone()
+    today = now.astimezone(zone).date()
+    rotations = list(
+        Rotation.objects.filter(sprint__start_date__lte=today)
+        .select_related("sprint", "primary", "secondary")
+        .order_by("-sprint__number")[:count]
+    )
+    if not rotations:
+        return []
+    duties = [
+        capacity.Duty(
+            r.sprint.number, r.sprint.starts_at, r.sprint.ends_at, r.primary.name, r.secondary.name
+        )
+        for r in rotations
+    ]
+    since = min(d.starts_at for d in duties)
+    until = max(d.ends_at for d in duties)
+    return capacity.fairness(duties, pages_between(since, until), zone)

@@ -10,7 +10,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from incidents.selectors_needs import open_by_severity
-from oncall_site.dashboard import alert_card, capacity_card, incident_card, needs_now
+from oncall_site.dashboard import (
+    alert_card,
+    capacity_card,
+    incident_card,
+    needs_now,
+    rotation_fairness,
+)
 from oncall_site.models import WorkerHeartbeat
 from oncall_site.needs import total
 from oncall_site.selectors import sync_freshness
@@ -45,6 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             queue=prs.counts,
         ),
         "alerts": alert_card(),
+        "fairness": rotation_fairness(now=now),
         "findings": findings,
         "sources": sync_freshness(now=now),
         "secrel": secrel,

@@ -128,3 +128,27 @@ def test_the_next_free_engineer_has_gone_longest_without_being_on_call():
     back = date(2026, 3, 14)  # the day after their absence
     assert next_free(people, last, pair={1, 2}, today=back).name == "Away"  # never; A < N
     assert next_free(people[:2], last, pair={1, 2}, today=today) is None
+
+
+def test_fairness_counts_real_hours_and_the_primarys_pages_by_band():
+    from oncall_site.capacity import Duty, fairness
+
+    # Sprint 1 spans the spring-forward night: 14 local days are 335 real hours.
+    s1 = Duty(1, local(2026, 3, 4, 0, 0), local(2026, 3, 18, 0, 0), "Ana", "Ben")
+    s2 = Duty(2, local(2026, 3, 18, 0, 0), local(2026, 4, 1, 0, 0), "Ben", "Cy")
+    pages = [
+        local(2026, 3, 5, 23, 0),  # night, Ana's
+        local(2026, 3, 14, 11, 0),  # Saturday: evening band, Ana's
+        local(2026, 3, 18, 0, 0),  # the first instant of sprint 2: Ben's, night
+        local(2026, 3, 19, 10, 0),  # business, Ben's
+        local(2026, 4, 1, 0, 0),  # after both: nobody's
+    ]
+    rows = {r.name: r for r in fairness([s2, s1], pages, NY)}
+    assert rows["Ana"].hours_on_call == 335
+    assert rows["Ben"].hours_on_call == 335 + 336
+    assert (rows["Ben"].sprints_primary, rows["Ben"].sprints_secondary) == (1, 1)
+    assert rows["Ana"].pages == {BUSINESS: 0, EVENING: 1, NIGHT: 1}
+    assert rows["Ben"].pages == {BUSINESS: 1, EVENING: 0, NIGHT: 1}
+    assert rows["Cy"].out_of_hours == 0 and rows["Cy"].hours_on_call == 336
+    assert [r.name for r in fairness([s2, s1], pages, NY)] == ["Ana", "Ben", "Cy"]
+    assert fairness([], pages, NY) == []

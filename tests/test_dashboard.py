@@ -218,3 +218,24 @@ def test_capacity_names_the_secondary_and_the_next_free_engineer_past_the_thresh
     CapacityPolicy.objects.create(pk=1, threshold=20)
     body = card(logged_in.get(reverse("dashboard")).content.decode(), "capacity-heading")
     assert "manageable" in body and "help at 20" in body
+
+
+def test_fairness_shows_each_engineers_hours_and_out_of_hours_pages(logged_in):
+    from rotations.models import Rotation, Sprint
+
+    sprint = Sprint.objects.containing(NOW.date()).get()
+    primary = Rotation.objects.get(sprint=sprint).primary
+    Incident.objects.create(
+        title="night page",
+        started_at=NOW.replace(hour=4),
+        state=State.RESOLVED,
+        resolved_at=NOW.replace(hour=5),
+        source="pagerduty",
+        urgency="high",
+    )
+    body = card(logged_in.get(reverse("dashboard")).content.decode(), "capacity-heading")
+    table = body.split('class="fairness"', 1)[1]
+    row = table.split(f'<th scope="row">{primary.name}</th>', 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="num">([^<]+)</td>', row)
+    assert cells[2:] == ["1", "1"]  # out of hours, of which at night
+    assert int(cells[1]) % 24 in (0, 1, 23)  # whole days, give or take a DST hour
