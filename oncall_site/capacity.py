@@ -78,10 +78,14 @@ class Load:
     prs_waiting: int = 0
 
 
+def _counted(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 @dataclass(frozen=True)
 class Score:
     total: int
-    parts: tuple[tuple[str, int], ...]  # (what, points), the non-zero ones, biggest first
+    parts: tuple[tuple[str, int], ...]  # (what, in words with its count; points), non-zero
 
 
 def score(load: Load) -> Score:
@@ -89,16 +93,19 @@ def score(load: Load) -> Score:
     sev1 = load.open_by_severity.get("SEV1", 0)
     sev2 = load.open_by_severity.get("SEV2", 0)
     others = sum(load.open_by_severity.values()) - sev1 - sev2
+    overdue, waiting = load.findings_overdue, load.prs_waiting
+    night, evening = load.pages.get(NIGHT, 0), load.pages.get(EVENING, 0)
     parts = {
-        "open SEV1 incidents": sev1 * WEIGHTS["SEV1"],
-        "open SEV2 incidents": sev2 * WEIGHTS["SEV2"],
-        "other open incidents": others * WEIGHTS["other_open"],
-        "night pages": load.pages.get(NIGHT, 0) * WEIGHTS["night_page"],
-        "evening and weekend pages": load.pages.get(EVENING, 0) * WEIGHTS["evening_page"],
-        "pending deploy requests": load.pending_deploys * WEIGHTS["pending_deploy"],
+        _counted(sev1, "open SEV1 incident"): sev1 * WEIGHTS["SEV1"],
+        _counted(sev2, "open SEV2 incident"): sev2 * WEIGHTS["SEV2"],
+        _counted(others, "other open incident"): others * WEIGHTS["other_open"],
+        _counted(night, "night page"): night * WEIGHTS["night_page"],
+        _counted(evening, "evening or weekend page"): evening * WEIGHTS["evening_page"],
+        _counted(load.pending_deploys, "pending deploy request"): load.pending_deploys
+        * WEIGHTS["pending_deploy"],
         "SecRel red": WEIGHTS["secrel_red"] if load.secrel_red else 0,
-        "findings past their SLA": load.findings_overdue // PER_FIVE,
-        "Dependabot PRs waiting": load.prs_waiting // PER_FIVE,
+        _counted(overdue, "finding past its SLA", "findings past their SLA"): overdue // PER_FIVE,
+        _counted(waiting, "Dependabot PR waiting", "Dependabot PRs waiting"): waiting // PER_FIVE,
     }
     shown = sorted(((k, v) for k, v in parts.items() if v), key=lambda kv: (-kv[1], kv[0]))
     return Score(sum(parts.values()), tuple(shown))

@@ -102,9 +102,10 @@ def test_the_score_weighs_severity_nights_and_the_rest_and_says_why():
     result = score(load)
     # 5 + 3 + 3 others + 6 nights + 2 evenings + 2 deploys + 3 SecRel + 2 (11 past SLA) + 0
     assert result.total == 26
-    assert result.parts[0] == ("night pages", 6)
-    assert ("Dependabot PRs waiting", 0) not in result.parts
-    assert dict(result.parts)["findings past their SLA"] == 2
+    assert result.parts[0] == ("3 night pages", 6)
+    assert "4 Dependabot PRs waiting" not in dict(result.parts)  # under five: no point
+    assert dict(result.parts)["11 findings past their SLA"] == 2
+    assert dict(result.parts)["1 open SEV1 incident"] == 5
 
 
 def test_nothing_carried_scores_nothing():

@@ -213,7 +213,7 @@ def test_capacity_names_the_secondary_and_the_next_free_engineer_past_the_thresh
     body = card(logged_in.get(reverse("dashboard")).content.decode(), "capacity-heading")
     assert "14 points; help at 12" in body  # two SEV1 (10) and two night pages (4)
     assert "overloaded" in body and f"Call {rotation.secondary.name} (secondary), then " in body
-    assert "open SEV1 incidents: 10" in body and "night pages: 4" in body
+    assert "2 open SEV1 incidents: 10 points" in body and "2 night pages: 4 points" in body
     assert "0 in business hours, 0 evenings and weekends, 2 at night" in body
     CapacityPolicy.objects.create(pk=1, threshold=20)
     body = card(logged_in.get(reverse("dashboard")).content.decode(), "capacity-heading")
