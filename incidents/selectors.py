@@ -65,6 +65,7 @@ class IncidentFilters:
     impact_since: datetime | None = None
     impact_until: datetime | None = None
     errors: list[str] = field(default_factory=list)
+    by_default: bool = False  # no filter asked for: the list opens on what is open
 
     @property
     def active(self) -> bool:
@@ -93,8 +94,31 @@ def _choice(params: Mapping[str, str], name: str, allowed: set[str], errors: lis
     return value
 
 
+FILTER_PARAMS = frozenset(
+    {
+        "state",
+        "severity",
+        "source",
+        "team",
+        "sprint",
+        "since",
+        "until",
+        "acknowledged",
+        "ticket",
+        "review",
+        "impacted",
+        "impact_since",
+        "impact_until",
+    }
+)
+
+
 def filters_from_params(params: Mapping[str, str]) -> IncidentFilters:
-    """The filters in a query string; unreadable values are dropped and named in `errors`."""
+    """The filters in a query string; unreadable values are dropped and named in `errors`.
+
+    With no filter at all (a bare address, or only a page number) the list shows the open
+    incidents: what the pair works on. `state=` (empty, "any") asks for all of history.
+    """
     errors: list[str] = []
     zone = team_zone()
     filters = IncidentFilters(
@@ -123,6 +147,8 @@ def filters_from_params(params: Mapping[str, str]) -> IncidentFilters:
     if filters.impacted and not (filters.impact_since and filters.impact_until):
         errors.append("impacted needs impact_since and impact_until: that filter is ignored.")
         filters.impacted = ""
+    if not FILTER_PARAMS.intersection(params):
+        filters.state, filters.by_default = STATE_OPEN, True
     return filters
 
 

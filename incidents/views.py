@@ -53,6 +53,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "choices": selectors.filter_choices(now=now),
         "now": now,
+        # Only asked when the page is empty: "nothing open" or "nothing yet".
+        "any_incident": page.paginator.count > 0 or Incident.objects.exists(),
     }
     return render(request, "incidents/incident_list.html", ctx)
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import IncidentImpact, Source, State
+from incidents.models import Incident, IncidentImpact, Source, State
 from rotations.models import PartnerTeam, Service, Sprint
 from tests.incidents.conftest import add_bulk_incidents
 
@@ -38,7 +38,7 @@ def test_it_lists_incidents_newest_first_with_their_markers(logged_in, teams, ma
         needs_review=True,
         review_reason="no created_at",
     )
-    body = logged_in.get(reverse("incident-list")).content.decode()
+    body = logged_in.get(reverse("incident-list"), {"state": ""}).content.decode()
     titles = ["fresh sev1", "overdue sev1", "flagged", "old resolved"]
     positions = [body.index(t) for t in titles]
     assert positions == sorted(positions)
@@ -177,3 +177,27 @@ def test_the_list_answers_in_a_bounded_number_of_queries_at_10000_incidents(
     with django_assert_max_num_queries(13):  # the security part's eight among them
         response = logged_in.get(reverse("api-metrics"), {"sprint": str(sprint)})
     assert response.status_code == 200
+
+
+def test_it_opens_on_what_is_open_with_all_history_one_click_away(logged_in, teams, make_incident):
+    now = timezone.now()
+    make_incident("still open", started_at=now - timedelta(hours=2), state=State.ACKNOWLEDGED)
+    make_incident(
+        "long fixed",
+        started_at=now - timedelta(days=9),
+        state=State.RESOLVED,
+        resolved_at=now - timedelta(days=9) + timedelta(hours=1),
+    )
+    body = logged_in.get(reverse("incident-list")).content.decode()
+    assert "still open" in body and "long fixed" not in body
+    assert "Showing the open incidents" in body and '?state=">All incidents' in body
+    assert "Clear all filters" not in body
+    every = logged_in.get(reverse("incident-list"), {"state": ""}).content.decode()
+    assert "still open" in every and "long fixed" in every
+    assert "Showing the open incidents" not in every
+    page_two = logged_in.get(reverse("incident-list"), {"page": "2"}).content.decode()
+    assert "Showing the open incidents" in page_two  # a page number is not a filter
+    # Nothing open, but history: say so rather than "no incidents yet".
+    Incident.objects.filter(title="still open").update(state=State.RESOLVED, resolved_at=now)
+    body = logged_in.get(reverse("incident-list")).content.decode()
+    assert "No incident is open." in body and "No incidents yet" not in body
