@@ -12,6 +12,7 @@ test checks the two agree row by row.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -136,3 +137,32 @@ def firing_incident(monitor: MonitorFields) -> IncidentFields | None:
     if incident is not None and (incident.is_open or incident.external_id == firing_key(monitor)):
         return incident
     return None
+
+
+# What a monitor's tags say (Datadog's `key:value` tags: `service:svc-bip-api`, `priority:p2`).
+
+PRIORITY_SEVERITY = {"p1": "SEV1", "p2": "SEV2", "p3": "SEV3", "p4": "SEV4", "p5": "SEV4"}
+
+
+def tag_value(tags: Iterable[str], key: str) -> str | None:
+    """The value of the first `key:value` tag (key case-insensitive, value trimmed); None
+    when there is none or it is empty."""
+    prefix = f"{key.lower()}:"
+    for tag in tags:
+        if tag.lower().startswith(prefix):
+            value = tag[len(prefix) :].strip()
+            if value:
+                return value
+    return None
+
+
+def monitor_severity(tags: Iterable[str]) -> str:
+    """The severity an incident declared from the monitor starts with: from its priority
+    tag (`priority:p1` SEV1, p2 SEV2, p3 SEV3, p4 and p5 SEV4) or a `severity:sev2` tag;
+    "" (to be rated) when neither says. A person can change it on the incident."""
+    tags = list(tags)
+    priority = (tag_value(tags, "priority") or "").lower()
+    if priority in PRIORITY_SEVERITY:
+        return PRIORITY_SEVERITY[priority]
+    severity = (tag_value(tags, "severity") or "").upper().replace(" ", "")
+    return severity if severity in {"SEV1", "SEV2", "SEV3", "SEV4"} else ""

@@ -510,10 +510,29 @@ def active_alerts() -> QuerySet[DatadogMonitor]:
 
 def with_firing_incident(monitors: Iterable[DatadogMonitor]) -> list[DatadogMonitor]:
     """The monitors, each with its `firing_incident`: the incident a click opens, or None
-    when a click declares a new one (see `rules.firing_incident`)."""
+    when a click declares a new one (see `rules.firing_incident`); and, for those, the
+    `open_on_service`: the newest open incident on the service their `service:` tag names,
+    offered instead of a new one. One query for the whole page."""
     listed = list(monitors)
+    names: dict[int, str] = {}
     for monitor in listed:
         monitor.firing_incident = rules.firing_incident(monitor)
+        monitor.open_on_service = None
+        name = rules.tag_value(monitor.tags or (), "service")
+        if monitor.firing_incident is None and name:
+            names[monitor.pk] = name.lower()
+    if names:
+        newest: dict[str, Incident] = {}
+        rows = (
+            Incident.objects.filter(state__in=OPEN_STATES, service__name__in=set(names.values()))
+            .select_related("service")
+            .order_by("-started_at", "-pk")
+        )
+        for incident in rows:
+            newest.setdefault(incident.service.name.lower(), incident)
+        for monitor in listed:
+            if monitor.pk in names:
+                monitor.open_on_service = newest.get(names[monitor.pk])
     return listed
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from incidents import rules
 from incidents.models import (
+    OPEN_STATES,
     DatadogMonitor,
     Incident,
     IncidentImpact,
@@ -285,6 +286,8 @@ def alert_declare_incident(*, alert: DatadogMonitor, user: User) -> tuple[Incide
             title=name[:300],
             started_at=started,
             user=user,
+            severity=rules.monitor_severity(locked.tags or ()),
+            service=monitor_service(locked),
             source=Source.DATADOG,
             external_id=key,
             description=(
@@ -295,3 +298,44 @@ def alert_declare_incident(*, alert: DatadogMonitor, user: User) -> tuple[Incide
         locked.incident = incident
         locked.save(update_fields=["incident"])
     return incident, True
+
+
+def monitor_service(monitor: DatadogMonitor) -> Service | None:
+    """The service its `service:` tag names, if we know one by that name."""
+    name = rules.tag_value(monitor.tags or (), "service")
+    return Service.objects.filter(name__iexact=name).first() if name else None
+
+
+def open_incident_on_service(monitor: DatadogMonitor) -> Incident | None:
+    """The open incident already on the monitor's service (the newest), if any: what the
+    alert probably is, offered instead of a new incident."""
+    name = rules.tag_value(monitor.tags or (), "service")
+    if not name:
+        return None
+    return (
+        Incident.objects.filter(state__in=OPEN_STATES, service__name__iexact=name)
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+
+
+def alert_attach(*, alert: DatadogMonitor, incident: Incident, user: User) -> Incident:
+    """Count the alert as part of an incident already open (on its service, say) rather
+    than declaring another; noted in that incident's timeline."""
+    if not incident.is_open:
+        raise ValidationError("That incident is no longer open: declare a new one instead.")
+    with transaction.atomic():
+        locked = DatadogMonitor.objects.select_for_update().get(pk=alert.pk)
+        if locked.incident_id == incident.pk:
+            return incident
+        locked.incident = incident
+        locked.save(update_fields=["incident"])
+        timeline_record(
+            incident,
+            kind=UpdateKind.NOTE,
+            text=f"Datadog monitor {locked.monitor_id} ({locked.name}, {locked.status}) is part "
+            "of this incident.",
+            at=timezone.now(),
+            user=user,
+        )
+    return incident

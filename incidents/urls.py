@@ -39,6 +39,7 @@ urlpatterns = [
     ),
     path("alerts/", views.alert_list, name="alert-list"),
     path("alerts/<int:alert_id>/declare/", views.alert_declare, name="alert-declare"),
+    path("alerts/<int:alert_id>/attach/", views.alert_attach, name="alert-attach"),
     path("api/v1/metrics", views_api.metrics_api, name="api-metrics"),
     path("webhooks/pagerduty", webhooks.pagerduty_webhook, name="webhook-pagerduty"),
     path(

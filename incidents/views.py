@@ -308,9 +308,31 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def alert_declare(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(DatadogMonitor, pk=alert_id)
+    related = services.open_incident_on_service(alert)
+    if related is not None and request.POST.get("new") != "1" and alert.incident_id != related.pk:
+        # Never a silent duplicate: the page offers the open incident first.
+        messages.warning(
+            request,
+            f"Incident #{related.pk} is open on {related.service}: add the alert to it, or "
+            "declare a new incident if this is something else.",
+        )
+        return redirect(f"{reverse('alert-list')}#alert-{alert.pk}")
     incident, created = services.alert_declare_incident(alert=alert, user=request.user)
     if created:
         messages.success(request, f"Incident #{incident.pk} declared from the alert.")
     else:
         messages.info(request, f"This alert is already incident #{incident.pk}.")
+    return redirect("incident-detail", incident.pk)
+
+
+@require_POST
+def alert_attach(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(DatadogMonitor, pk=alert_id)
+    incident = get_object_or_404(Incident, pk=request.POST.get("incident") or 0)
+    try:
+        services.alert_attach(alert=alert, incident=incident, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{reverse('alert-list')}#alert-{alert.pk}")
+    messages.success(request, f"The alert is part of incident #{incident.pk}.")
     return redirect("incident-detail", incident.pk)

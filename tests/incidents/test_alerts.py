@@ -102,3 +102,69 @@ def test_it_starts_an_alert_incident_now_when_datadog_gave_no_time(logged_in, te
     before = timezone.now()
     logged_in.post(reverse("alert-declare", args=[alert.pk]))
     assert Incident.objects.get().started_at >= before
+
+
+def test_an_alert_takes_its_service_and_severity_from_its_tags(logged_in, teams):
+    alert = make_alert(tags=["team:vro", "service:SVC-BGS-API", "priority:p2", "env:prod"])
+    logged_in.post(reverse("alert-declare", args=[alert.pk]))
+    incident = Incident.objects.get()
+    assert (incident.service.name, incident.severity) == ("svc-bgs-api", "SEV2")
+    untagged = make_alert(monitor_id=2, name="cc-app no data", tags=["service:unknown-svc"])
+    logged_in.post(reverse("alert-declare", args=[untagged.pk]))
+    second = Incident.objects.exclude(pk=incident.pk).get()
+    assert (second.service, second.severity) == (None, "")  # to be rated
+
+
+def test_an_open_incident_on_the_alerts_service_is_offered_not_duplicated(logged_in, teams):
+    from rotations.models import Service
+
+    open_one = Incident.objects.create(
+        title="BGS answering 502",
+        started_at=timezone.now() - timedelta(hours=1),
+        state=State.ACKNOWLEDGED,
+        service=Service.objects.get(name="svc-bgs-api"),
+    )
+    alert = make_alert(tags=["service:svc-bgs-api"])
+    body = logged_in.get(reverse("alert-list")).content.decode()
+    assert f"#{open_one.pk} BGS answering 502</a> is open on svc-bgs-api" in body
+    assert f"Add to #{open_one.pk}" in body and "Declare a new incident" in body
+    # A declare without saying "new" (a stale page, a second tab) declares nothing.
+    response = logged_in.post(reverse("alert-declare", args=[alert.pk]))
+    assert response.status_code == 302 and Incident.objects.count() == 1
+    # Adding it: the alert is covered by that incident, noted in its timeline.
+    logged_in.post(reverse("alert-attach", args=[alert.pk]), {"incident": open_one.pk})
+    alert.refresh_from_db()
+    assert alert.incident == open_one
+    assert open_one.updates.filter(text__contains="part of this incident").exists()
+    body = logged_in.get(reverse("alert-list")).content.decode()
+    assert "Declare" not in body.split(f'id="alert-{alert.pk}"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_declaring_new_beside_an_open_incident_is_a_choice(logged_in, teams):
+    from rotations.models import Service
+
+    Incident.objects.create(
+        title="BGS answering 502",
+        started_at=timezone.now() - timedelta(hours=1),
+        state=State.ACKNOWLEDGED,
+        service=Service.objects.get(name="svc-bgs-api"),
+    )
+    alert = make_alert(tags=["service:svc-bgs-api"])
+    logged_in.post(reverse("alert-declare", args=[alert.pk]), {"new": "1"})
+    assert Incident.objects.count() == 2
+
+
+def test_an_alert_cannot_join_a_closed_incident(logged_in, teams):
+    closed = Incident.objects.create(
+        title="over",
+        started_at=timezone.now() - timedelta(hours=3),
+        state=State.RESOLVED,
+        resolved_at=timezone.now() - timedelta(hours=1),
+    )
+    alert = make_alert()
+    response = logged_in.post(
+        reverse("alert-attach", args=[alert.pk]), {"incident": closed.pk}, follow=True
+    )
+    assert "no longer open" in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.incident is None

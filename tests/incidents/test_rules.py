@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from incidents import rules
 from incidents.models import OPEN_STATES, State
 from incidents.rules import (
     Markers,
@@ -186,3 +187,28 @@ def test_a_click_opens_the_closed_incident_of_the_same_firing():
 def test_a_monitor_firing_again_after_its_incident_closed_declares_a_new_one():
     earlier = Row(state=State.RESOLVED, external_id="1001:1")
     assert firing_incident(replace(FIRING, incident=earlier)) is None
+
+
+@pytest.mark.parametrize(
+    ("tags", "severity"),
+    [
+        (["priority:p1"], "SEV1"),
+        (["Priority:P2", "priority:p4"], "SEV2"),  # the first one, any case
+        (["priority:p3"], "SEV3"),
+        (["priority:p4"], "SEV4"),
+        (["priority:p5"], "SEV4"),
+        (["severity:sev2"], "SEV2"),
+        (["severity:SEV 3"], "SEV3"),
+        (["priority:p9", "severity:critical"], ""),  # neither says a severity we know
+        (["service:cc-app", "env:prod"], ""),
+        ([], ""),
+    ],
+)
+def test_a_monitor_s_priority_or_severity_tag_gives_the_incident_s_severity(tags, severity):
+    assert rules.monitor_severity(tags) == severity
+
+
+def test_a_tag_value_is_the_first_non_empty_one_trimmed():
+    assert rules.tag_value(["service:", "Service: cc-app ", "service:other"], "service") == "cc-app"
+    assert rules.tag_value(["servicex:cc-app"], "service") is None
+    assert rules.tag_value([], "service") is None
