@@ -234,7 +234,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO").upper()},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Request lines from runserver go through the root's handler at the root's level, so
+    # LOG_LEVEL=WARNING (make demo's default) quiets them too.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"level": envstr("LOG_LEVEL", "INFO").upper()},
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -5,11 +5,15 @@ Datadog and Slack on loopback) run too and every source points at them. Children
 started with this interpreter and stopped together on Ctrl-C (or when one dies).
 """
 
+import io
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 from django.conf import settings
 from django.core.management import call_command
@@ -31,12 +35,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, no_seed: bool, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("database migrated")
         if not no_seed:
-            call_command("seed_demo")
-        call_command("setup_schedules")
+            call_command("seed_demo", stdout=io.StringIO())
+        call_command("setup_schedules", stdout=io.StringIO())
+        self.stdout.write("Database migrated, demo team loaded, schedules in place.")
 
         env = os.environ.copy()
+        # The worker's and the server's chatter (each task, each request) at WARNING unless
+        # asked for: the console keeps what a person needs, and the login stays in view.
+        env.setdefault("LOG_LEVEL", "WARNING")
+        logging.getLogger("django-q").setLevel(logging.WARNING)
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         children: list[tuple[str, subprocess.Popen]] = []
         if not any(env.get(name) for name in CREDENTIALS):
@@ -58,6 +66,7 @@ class Command(BaseCommand):
         for declared in jobs():
             async_task("oncall_site.tasks.sync_job", declared.key)
         url = f"http://127.0.0.1:{port}/"
+        self.wait_for(f"{url}healthz", children)
         self.stdout.write(self.style.SUCCESS(f"\nOn-call dashboard: {url}"))
         self.stdout.write(
             f"Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}   (admin: {url}admin/, health: {url}healthz)"
@@ -93,13 +102,28 @@ class Command(BaseCommand):
                 proc.kill()
         self.stdout.write("demo stopped")
 
+    def wait_for(self, url: str, children: list[tuple[str, subprocess.Popen]]) -> None:
+        """Until the site answers (at most 30 s), so the login is the last thing printed."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if any(proc.poll() is not None for _name, proc in children):
+                return
+            try:
+                with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+                    return
+            except urllib.error.HTTPError:
+                return  # it answered (503 while the worker warms up is an answer)
+            except OSError:
+                time.sleep(0.3)
+
     def start_sandbox(
         self, manage: list[str], env: dict[str, str]
     ) -> tuple[subprocess.Popen, dict[str, str]]:
         env_file = settings.VAR_DIR / "sandbox.env"
         env_file.unlink(missing_ok=True)
         proc = subprocess.Popen(
-            [*manage, "sandbox", "--env-file", str(env_file), "--live-interval", "60"], env=env
+            [*manage, "sandbox", "--env-file", str(env_file), "--live-interval", "60", "--quiet"],
+            env=env,
         )
         deadline = time.monotonic() + 30
         while not env_file.exists():

@@ -56,6 +56,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--env-file", type=Path, help="also write the variables to this file (KEY=VALUE lines)"
         )
+        parser.add_argument(
+            "--quiet", action="store_true", help="one line of addresses, no export lines"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -98,23 +101,32 @@ class Command(BaseCommand):
             if config.live_interval
             else "no live events"
         )
-        self.stdout.write(self.style.SUCCESS(f"Sandbox upstreams (seed {config.seed}, {live}):"))
-        for label, url in (
-            ("GitHub", sandbox.github_url),
-            ("PagerDuty", sandbox.pagerduty_url),
-            ("Datadog", sandbox.datadog_url),
-            ("Slack", sandbox.slack_webhook_url),
-        ):
-            self.stdout.write(f"  {label:<10} {url}")
-        self.stdout.write("\nPoint the site at them:")
-        for key, value in env.items():
-            self.stdout.write(f"export {key}={shlex.quote(value)}")
-        if options["env_file"]:
-            self.stdout.write(f"(also written to {options['env_file']})")
-        self.stdout.write(
-            f"\nFaults, clock and data over HTTP: {sandbox.github_url}/_sandbox (see oncall_site/sandbox/control.py)"
-        )
-        self.stdout.write("Ctrl-C stops.")
+        if options["quiet"]:
+            self.stdout.write(
+                f"Sandbox upstreams (seed {config.seed}, {live}) on {sandbox.github_url} and "
+                f"the next ports; controls at {sandbox.github_url}/_sandbox"
+            )
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(f"Sandbox upstreams (seed {config.seed}, {live}):")
+            )
+            for label, url in (
+                ("GitHub", sandbox.github_url),
+                ("PagerDuty", sandbox.pagerduty_url),
+                ("Datadog", sandbox.datadog_url),
+                ("Slack", sandbox.slack_webhook_url),
+            ):
+                self.stdout.write(f"  {label:<10} {url}")
+            self.stdout.write("\nPoint the site at them:")
+            for key, value in env.items():
+                self.stdout.write(f"export {key}={shlex.quote(value)}")
+            if options["env_file"]:
+                self.stdout.write(f"(also written to {options['env_file']})")
+            self.stdout.write(
+                f"\nFaults, clock and data over HTTP: {sandbox.github_url}/_sandbox "
+                "(see sandbox/control.py)"
+            )
+            self.stdout.write("Ctrl-C stops.")
         self.stdout.flush()
 
         stop = threading.Event()
