@@ -1,6 +1,10 @@
 """Links that came from upstreams: only absolute http(s) URLs are stored or rendered."""
 
+import re
 from urllib.parse import urlsplit
+
+# Control characters and any whitespace (str.isspace's set: Unicode spaces included).
+_UNSAFE = re.compile(r"[\x00-\x1f\s]")
 
 
 def http_url(value: object) -> str:
@@ -12,7 +16,7 @@ def http_url(value: object) -> str:
     if not isinstance(value, str):
         return ""
     text = value.strip()
-    if any(ord(c) < 32 or c.isspace() for c in text):
+    if _UNSAFE.search(text):  # a regex, not a loop per character: pages render hundreds
         return ""
     try:
         parts = urlsplit(text)

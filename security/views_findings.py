@@ -30,7 +30,7 @@ from security.forms import (
 )
 from security.models import Finding, FindingSource, Rating, SlaPolicy, Tool
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # a screenful of the most urgent; the filters narrow the rest
 JOBS = ("github.code_scanning", "github.dependabot_alerts")
 
 

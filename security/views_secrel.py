@@ -20,7 +20,7 @@ from security import selectors
 from security.models import SecrelRun
 from security.secrel import FAILED, PASSED, run_duration
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # as GitHub lists workflow runs; a page that prints on two sheets
 SYNC_JOB = "github.secrel_runs"
 
 
