@@ -171,7 +171,9 @@ def test_pages_keep_the_filters(logged_in):
     response = logged_in.get(URL, {"branch": "develop"})
     assert response.context["page"].paginator.count == 60
     assert 'href="?branch=develop&amp;page=2#history-heading"' in response.content.decode()
-    assert len(logged_in.get(URL, {"branch": "develop", "page": 3}).context["rows"]) == 10  # 25 a page
+    assert (
+        len(logged_in.get(URL, {"branch": "develop", "page": 3}).context["rows"]) == 10
+    )  # 25 a page
 
 
 def test_external_text_is_escaped(logged_in):
