@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import Prefetch
 
-from incidents import rules
+from incidents import rules, sparklines
 from incidents.models import (
     Incident,
     Measure,
@@ -248,3 +248,88 @@ def to_json(teams: Sequence[TeamPerformance]) -> dict[str, dict[str, object]]:
         }
         for t in teams
     }
+
+
+# The incident page
+
+
+@dataclass(frozen=True)
+class MeasureView:
+    """One measure of one service on the incident page: the stored row and its sparkline."""
+
+    row: ServicePerformance
+    sparkline: sparklines.Sparkline | None
+    description: str  # what the sparkline shows, in words (its accessible name)
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    name: str
+    team: str
+    measures: tuple[MeasureView, ...]
+
+
+@dataclass(frozen=True)
+class IncidentPerformance:
+    """The page's section: what was measured, and why anything was not."""
+
+    teams: tuple[str, ...]  # the impacted partner teams
+    services: tuple[ServiceView, ...]
+    without_queries: tuple[str, ...]  # impacted teams none of whose services has a query
+    waiting: tuple[str, ...]  # services with queries not read yet
+
+
+def _describe(row: ServicePerformance) -> str:
+    measure = row.get_measure_display().lower()
+    unit = f" {row.unit}" if row.unit else ""
+    if row.status != PerformanceStatus.OK:
+        return f"{measure} of {row.service.name}: {row.message}"
+    text = (
+        f"{measure} of {row.service.name}: worst {row.worst:.3g}{unit}, mean {row.mean:.3g}{unit}"
+    )
+    if row.baseline_p95 is not None:
+        text += f", against a p95 of {row.baseline_p95:.3g}{unit} a week earlier"
+    return f"{text}; {row.degraded_minutes:.0f} minutes degraded"
+
+
+def incident_performance(incident: Incident) -> IncidentPerformance:
+    """Two queries: the impacted teams' services with a health query, and the stored rows
+    (with their series). Reads the incident's prefetched impacts and service."""
+    teams = impacted_teams(incident)
+    if not teams:
+        return IncidentPerformance((), (), (), ())
+    services = list(
+        Service.objects.filter(team__in=teams, active=True)
+        .exclude(latency_query="", error_rate_query="")
+        .select_related("team")
+    )
+    rows = rows_for(incident)
+    ended = incident.resolved_at or (rows[0].span_end if rows else incident.started_at)
+    by_service: dict[int, list[MeasureView]] = {}
+    for row in rows:
+        line = None
+        if row.points or row.baseline_points:
+            line = sparklines.sparkline(
+                row.points,
+                row.baseline_points,
+                span_start=row.span_start,
+                span_end=row.span_end,
+                started=incident.started_at,
+                ended=min(ended, row.span_end),
+                limit=row.limit,
+            )
+        by_service.setdefault(row.service_id, []).append(MeasureView(row, line, _describe(row)))
+    views = []
+    names = {s.pk: (s.name, s.team.name) for s in services}
+    for row in rows:
+        names.setdefault(row.service_id, (row.service.name, ""))
+    for service_id, measures in by_service.items():
+        name, team = names[service_id]
+        views.append(ServiceView(name=name, team=team, measures=tuple(measures)))
+    with_queries = {s.team.name for s in services}
+    return IncidentPerformance(
+        teams=tuple(t.name for t in teams),
+        services=tuple(sorted(views, key=lambda v: v.name)),
+        without_queries=tuple(t.name for t in teams if t.name not in with_queries),
+        waiting=tuple(sorted(s.name for s in services if s.pk not in by_service)),
+    )
