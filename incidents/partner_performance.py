@@ -225,15 +225,25 @@ def window_rows(incident_ids: Sequence[int]) -> list[ServicePerformance]:
     )
 
 
-def partner_performance(incident_ids: Sequence[int]) -> list[TeamPerformance]:
-    """Per team figures for these incidents, in two queries."""
-    rows = window_rows(incident_ids)
-    if not rows:
-        return []
-    team_of = dict(
-        Service.objects.filter(pk__in={r.service_id for r in rows}).values_list("pk", "team__name")
-    )
-    return team_performance(rows, team_of)
+def partner_performance(
+    *, since: datetime, until: datetime, counted: Sequence[int | str]
+) -> list[TeamPerformance]:
+    """Per team figures for a window's incidents (`counted`: the ids its metrics count, so
+    canceled ones and those started after `as_of` are out), in one query whatever the
+    window holds; the series are not read. The rows are as last read from Datadog (final
+    ones no longer change)."""
+    keep = set(counted)
+    rows = [
+        row
+        for row in ServicePerformance.objects.filter(
+            incident__started_at__gte=since, incident__started_at__lt=until
+        )
+        .select_related("service__team")
+        .defer("points", "baseline_points", "query", "message")
+        .order_by("incident_id", "service_id", "measure")
+        if row.incident_id in keep
+    ]
+    return team_performance(rows, {r.service_id: r.service.team.name for r in rows})
 
 
 def to_json(teams: Sequence[TeamPerformance]) -> dict[str, dict[str, object]]:

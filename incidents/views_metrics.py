@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from incidents import charts, selectors
+from incidents import charts, partner_performance, selectors
 from incidents.metrics import IncidentMetrics
 from incidents.models import Source
 from incidents.templatetags.incident_format import duration
@@ -184,5 +184,8 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
             skipped=overview.figures.skipped,
             trend=trend_rows,
             chart=chart,
+            performance=partner_performance.partner_performance(
+                since=window.since, until=window.until, counted=(*m.resolved_ids, *m.open_ids)
+            ),
         )
     return render(request, "incidents/metrics.html", ctx, status=400 if error else 200)
