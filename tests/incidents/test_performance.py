@@ -201,6 +201,18 @@ def test_it_measures_the_spring_forward_night_in_utc():
     assert result.points == 60
 
 
+def test_a_point_in_local_time_covers_a_real_minute_across_the_fall_back():
+    # 01:59 EDT, then nothing until 01:30 EST (half an hour later in real time): the point
+    # stands for one real minute. Adding a minute to 01:59 EDT on New York's clock would
+    # give 02:00 EST, an hour and a minute later, and swallow the gap.
+    before = datetime(2026, 11, 1, 5, 59, tzinfo=UTC).astimezone(NEW_YORK)
+    after = datetime(2026, 11, 1, 6, 30, tzinfo=UTC).astimezone(NEW_YORK)
+    data = series([(before, 500.0), (after, 500.0)], step=MINUTE)
+    until = datetime(2026, 11, 1, 6, 40, tzinfo=UTC)
+    counted = degraded_minutes(data, limit=1, since=before, until=until, as_of=until)
+    assert counted == 2
+
+
 def test_it_accepts_points_in_any_time_zone_as_the_same_instants():
     local = [(START.astimezone(NEW_YORK) + i * MINUTE, 1.0) for i in range(3)]
     assert series(local).points == minutes([1.0] * 3).points
