@@ -13,13 +13,14 @@ from oncall_site.integrations.datadog.client import (
     build_client,
     config_from_settings,
 )
-from oncall_site.integrations.datadog.metrics import normalize_query_response, query_series
 from oncall_site.integrations.datadog.resources import (
     ALERTING,
     MAX_PAGES,
     app_url,
     iter_monitors,
     normalize_monitor,
+    normalize_query_response,
+    query_series,
 )
 from oncall_site.integrations.datadog.types import MetricSeries, Monitor
 
