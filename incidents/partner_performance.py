@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from incidents import rules, sparklines
 from incidents.models import (
@@ -25,7 +25,7 @@ from rotations.models import PartnerTeam, Service
 
 # The span read around an incident, and how long after its resolution the figures are final.
 MARGIN = timedelta(hours=1)
-BASELINE_OFFSET = timedelta(days=7)
+BASELINE_OFFSET = timedelta(days=7)  # 168 real hours: the same span a week earlier
 REFRESH = timedelta(minutes=5)
 
 
@@ -108,6 +108,9 @@ def incidents_to_measure(*, since: datetime, now: datetime) -> Iterator[Work]:
     queryset = (
         Incident.objects.filter(started_at__gte=since)
         .exclude(state=State.CANCELED)
+        # A partner team somewhere near it; `impacted_teams` decides.
+        .filter(Q(impacts__team__is_platform=False) | Q(service__team__is_platform=False))
+        .distinct()
         .select_related("service__team")
         .prefetch_related("impacts__team", final)
         .order_by("-started_at", "-pk")
