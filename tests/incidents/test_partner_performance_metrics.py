@@ -104,3 +104,5 @@ def test_the_metrics_page_shows_each_team_and_links_its_incidents(client, member
     assert "Partner app performance" in body
     assert f'href="/incidents/{a.pk}/#performance">#{a.pk}</a>' in body
     assert "×5.0" in body and "(42 min)" in body
+    # The team's minutes link to its incidents of the window.
+    assert "impacted=cc&amp;impact_since=" in body.split("Partner app performance")[-1]
