@@ -128,6 +128,16 @@ def sync_benchmarks(tmp: Path) -> None:
         reset_requests()
         download = run(env, "-m", "benchmarks.worker", "download", SOURCES)
 
+        # Partner app performance over the incidents just stored: one run reads at most
+        # DATADOG_PERFORMANCE_MAX_QUERIES metric queries, newest incidents first.
+        dd = values["DATADOG_API_URL"]
+        control(dd, "/requests", "DELETE")
+        performance = run(env, "-m", "benchmarks.worker", "sync", "datadog.partner_performance")
+        performance_queries = control(dd, "/requests")["total"]
+        control(dd, "/requests", "DELETE")
+        run(env, "-m", "benchmarks.worker", "sync", "datadog.partner_performance")
+        performance_next_queries = control(dd, "/requests")["total"]
+
         figure("first_sync_items", first["fetched"])
         figure("first_sync_seconds", first["seconds"])
         figure("first_sync_requests", first_requests)
@@ -138,6 +148,10 @@ def sync_benchmarks(tmp: Path) -> None:
         figure("repeat_sync_rows_written", repeat["written"])
         figure("download_only_seconds", download["seconds"])
         figure("sync_vs_download_ratio", first["seconds"] / download["seconds"])
+        figure("partner_performance_run_seconds", performance["seconds"])
+        figure("partner_performance_run_datadog_queries", performance_queries)
+        figure("partner_performance_rows_written", performance["written"])
+        figure("partner_performance_next_run_datadog_queries", performance_next_queries)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)

@@ -1,8 +1,10 @@
-"""Server time of the incident list, the metrics page and the metrics API beside a bare page.
+"""Server time of the incident list, an incident page, the metrics page and the metrics API
+beside a bare page.
 
 For each size (5,000, 10,000 and 50,000 incidents) a scratch SQLite database in its own
 process: migrate, load the demo team, add incidents spread over the last 8 months (a fifth
-with an impact), then time each page through Django's test client (the same handler and
+with an impact; those on a partner service with their partner app performance stored,
+latency and error rate with their sparklines), then time each page through Django's test client (the same handler and
 middleware as a real request): the median of many requests after a warm-up.
 
 The incidents are stored oldest first, as the sync and the webhooks store them, so a
@@ -79,6 +81,7 @@ def add_incidents(count: int, seed: int) -> None:
             )
         )
     Incident.objects.bulk_create(rows, batch_size=2000)
+    add_partner_performance()
     every_fifth = Incident.objects.order_by("pk").values_list("pk", "started_at", "service__team")
     IncidentImpact.objects.bulk_create(
         (
@@ -89,6 +92,50 @@ def add_incidents(count: int, seed: int) -> None:
             if n % 5 == 0
         ),
         batch_size=2000,
+    )
+
+
+def add_partner_performance() -> None:
+    """Latency and error rate stored for every incident on a partner service, each with its
+    60-point sparkline and baseline: the figures the pages show are present."""
+    from incidents.models import Incident, ServicePerformance
+
+    on_partner_services = Incident.objects.filter(service__team__is_platform=False).values_list(
+        "pk", "service_id", "started_at"
+    )
+    ServicePerformance.objects.bulk_create(
+        (
+            ServicePerformance(
+                incident_id=pk,
+                service_id=service_id,
+                measure=measure,
+                query="q",
+                unit="s",
+                status="ok",
+                span_start=started - timedelta(hours=1),
+                span_end=started + timedelta(hours=3),
+                worst=1.5,
+                mean=0.9,
+                limit=0.6,
+                limit_source="baseline",
+                degraded_minutes=float(pk % 90),
+                baseline_p95=0.3,
+                baseline_mean=0.25,
+                worst_ratio=5.0,
+                mean_ratio=3.6,
+                points=[
+                    [int((started + timedelta(minutes=4 * n)).timestamp()), 0.3] for n in range(60)
+                ],
+                baseline_points=[
+                    [int((started + timedelta(minutes=4 * n)).timestamp()), 0.25] for n in range(60)
+                ],
+                final=True,
+                fetched_at=started + timedelta(hours=3),
+            )
+            for pk, service_id, started in on_partner_services.iterator()
+            for measure in ("latency", "error_rate")
+        ),
+        batch_size=1000,
     )
 
 
@@ -143,10 +190,15 @@ def measure(size: int) -> None:
     add_incidents(size, seed=size)
     client = Client()
     client.force_login(get_user_model().objects.get(username="demo"))
+    from incidents.models import Incident, ServicePerformance
     from rotations.models import Sprint, team_today
 
     current = Sprint.objects.containing(team_today()).get().number
+    measured = ServicePerformance.objects.order_by("-incident__started_at").first()
+    plain = Incident.objects.filter(performance=None).order_by("-started_at").first()
     pages = {
+        "incident_detail_with_performance": f"/incidents/{measured.incident_id}/",
+        "incident_detail_without_performance": f"/incidents/{plain.pk}/",
         "incident_list": "/incidents/",
         "incident_list_filtered": "/incidents/?state=open&severity=SEV2",
         "metrics_page": "/incidents/metrics/",

@@ -11,7 +11,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from incidents import rules
-from incidents.models import DatadogMonitor, Incident, IncidentImpact, IncidentUpdate
+from incidents.models import (
+    DatadogMonitor,
+    Incident,
+    IncidentImpact,
+    IncidentUpdate,
+    ServicePerformance,
+)
 
 # Addresses typed without a scheme are web addresses (Django 6's default, said now).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -176,3 +182,28 @@ class DatadogMonitorAdmin(admin.ModelAdmin):
     raw_id_fields = ["incident"]
     readonly_fields = ["first_seen_at", "last_seen_at"]
     formfield_overrides = URL_FIELDS
+
+
+@admin.register(ServicePerformance)
+class ServicePerformanceAdmin(admin.ModelAdmin):
+    """What the Datadog job stored per incident, service and measure; corrections are made
+    on the service's queries (the next read replaces a row that is not final)."""
+
+    list_display = [
+        "incident",
+        "service",
+        "measure",
+        "status",
+        "message",
+        "degraded_minutes",
+        "worst_ratio",
+        "final",
+        "fetched_at",
+    ]
+    list_filter = ["status", "measure", "final", "service__team"]
+    search_fields = ["service__name", "incident__title", "message", "query"]
+    list_select_related = ["incident", "service"]
+    readonly_fields = [field.name for field in ServicePerformance._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -301,3 +301,64 @@ class DatadogMonitor(models.Model):
 
 
 ACTIVE_ALERT_STATUSES = ("Alert", "Warn", "No Data")
+
+
+class Measure(models.TextChoices):
+    LATENCY = "latency", "Latency"
+    ERROR_RATE = "error_rate", "Error rate"
+
+
+class PerformanceStatus(models.TextChoices):
+    OK = "ok", "Measured"
+    NOT_ENOUGH_DATA = "not_enough_data", "Not enough data"
+    DATADOG_ERROR = "datadog_error", "Datadog error"
+
+
+class ServicePerformance(models.Model):
+    """How one partner service performed during one incident, on one measure (latency or
+    error rate), from its Datadog query: the figures of `incidents.performance`, the series
+    and its baseline downsampled for the sparkline, and how the read went. Stored so pages
+    never ask Datadog; `final` once the incident has been resolved for an hour, after which
+    the sync never reads it again."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="performance")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="performance")
+    measure = models.CharField(max_length=16, choices=Measure.choices)
+    query = models.CharField(max_length=500, help_text="The Datadog query as it was read.")
+    unit = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=16, choices=PerformanceStatus.choices)
+    message = models.CharField(
+        max_length=500, blank=True, help_text="Why there are no figures, in words (Datadog's own)."
+    )
+    span_start = models.DateTimeField(help_text="An hour before the incident started.")
+    span_end = models.DateTimeField(help_text="An hour after it resolved, or when read.")
+    worst = models.FloatField(null=True, blank=True)
+    mean = models.FloatField(null=True, blank=True)
+    limit = models.FloatField(null=True, blank=True, help_text="Above it a minute is degraded.")
+    limit_source = models.CharField(max_length=16, blank=True)
+    degraded_minutes = models.FloatField(null=True, blank=True)
+    baseline_p95 = models.FloatField(null=True, blank=True)
+    baseline_mean = models.FloatField(null=True, blank=True)
+    worst_ratio = models.FloatField(null=True, blank=True)
+    mean_ratio = models.FloatField(null=True, blank=True)
+    points = models.JSONField(
+        default=list, blank=True, help_text="[epoch seconds, value or null], downsampled."
+    )
+    baseline_points = models.JSONField(
+        default=list, blank=True, help_text="The same a week earlier, shifted onto the span."
+    )
+    final = models.BooleanField(
+        default=False, help_text="Resolved for an hour when read: never read again."
+    )
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["service__name", "measure"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "service", "measure"], name="one_performance_per_measure"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.get_measure_display().lower()} in incident {self.incident_id}"

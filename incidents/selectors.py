@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from incidents import rules, trend_cache
+from incidents import partner_performance, rules, trend_cache
 from incidents.metrics import Impact, IncidentFacts, IncidentMetrics, incident_metrics, to_json
 from incidents.models import (
     ACTIVE_ALERT_STATUSES,
@@ -669,9 +669,14 @@ def metrics_document(*, since: datetime, until: datetime, as_of: datetime) -> di
     The API's and the `metrics` command's document: the same figures as the page's.
     """
     figures = window_metrics(since=since, until=until, as_of=as_of)
+    incidents = to_json(figures.metrics)
+    counted = (*figures.metrics.resolved_ids, *figures.metrics.open_ids)
+    incidents["partner_performance"] = partner_performance.to_json(
+        partner_performance.partner_performance(since=since, until=until, counted=counted)
+    )
     return {
         "since": isoformat_utc(figures.since),
         "until": isoformat_utc(figures.until),
         "as_of": isoformat_utc(figures.as_of),
-        "incidents": to_json(figures.metrics),
+        "incidents": incidents,
     }

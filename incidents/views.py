@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents import rules, selectors, services, tickets
+from incidents import partner_performance, rules, selectors, services, tickets
 from incidents.forms import (
     ImpactEndForm,
     ImpactForm,
@@ -135,6 +135,7 @@ def _render_detail(
         "github_not_configured": tickets.NOT_CONFIGURED,
         "open_form": next(iter(bound), "") or ("impact-edit" if impact_forms else ""),
         "now": now,
+        "performance": partner_performance.incident_performance(incident),
     }
     return render(request, "incidents/incident_detail.html", ctx, status=status)
 

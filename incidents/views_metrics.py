@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from incidents import charts, selectors
+from incidents import charts, partner_performance, selectors
 from incidents.metrics import IncidentMetrics
 from incidents.models import Source
 from incidents.templatetags.incident_format import duration
@@ -177,12 +177,19 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
         overview = selectors.metrics_overview(window, as_of=now)
         m = overview.figures.metrics
         trend_rows, chart = _trend(overview.trend)
+        links, slugs = Links(window), selectors.partner_team_slugs()
         ctx.update(
             chosen_sprint=overview.sprint,
             metrics=m,
-            figures=figures(m, Links(window), selectors.partner_team_slugs()),
+            figures=figures(m, links, slugs),
             skipped=overview.figures.skipped,
             trend=trend_rows,
             chart=chart,
+            performance=[
+                {"team": team, "href": links.impact(slugs[team.team]) if team.team in slugs else ""}
+                for team in partner_performance.partner_performance(
+                    since=window.since, until=window.until, counted=(*m.resolved_ids, *m.open_ids)
+                )
+            ],
         )
     return render(request, "incidents/metrics.html", ctx, status=400 if error else 200)

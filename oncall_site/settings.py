@@ -208,6 +208,8 @@ DATADOG_API_URL = envurl("DATADOG_API_URL", "https://api.datadoghq.com")
 DATADOG_API_KEY = envstr("DATADOG_API_KEY")
 DATADOG_APP_KEY = envstr("DATADOG_APP_KEY")
 DATADOG_MONITOR_QUERY = envstr("DATADOG_MONITOR_QUERY")
+# Metric queries per run of `datadog.partner_performance` (two per service and measure).
+DATADOG_PERFORMANCE_MAX_QUERIES = envint("DATADOG_PERFORMANCE_MAX_QUERIES", 100, minimum=2)
 SLACK_WEBHOOK_URL = envstr("SLACK_WEBHOOK_URL")
 if SLACK_WEBHOOK_URL:
     SLACK_WEBHOOK_URL = envurl("SLACK_WEBHOOK_URL", SLACK_WEBHOOK_URL)

@@ -61,10 +61,32 @@ class PartnerTeamAdmin(admin.ModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "team", "pagerduty_service_id", "active"]
+    list_display = ["name", "team", "pagerduty_service_id", "active", "has_health_queries"]
     list_filter = ["team", "active"]
     search_fields = ["name", "pagerduty_service_id", "description"]
     list_select_related = ["team"]
+    fieldsets = [
+        (None, {"fields": ["name", "team", "description", "pagerduty_service_id", "active"]}),
+        (
+            "Datadog health queries",
+            {
+                "description": (
+                    "Read for each incident impacting this service's team, from an hour before"
+                    " it started to an hour after it resolved, against the same span a week"
+                    " earlier. A query Datadog rejects is shown with Datadog's message on the"
+                    " incident and in the Data sources panel."
+                ),
+                "fields": [
+                    ("latency_query", "latency_unit", "latency_threshold"),
+                    ("error_rate_query", "error_rate_unit", "error_rate_threshold"),
+                ],
+            },
+        ),
+    ]
+
+    @admin.display(boolean=True, description="health queries")
+    def has_health_queries(self, service: Service) -> bool:
+        return bool(service.health_queries)
 
 
 @admin.register(SprintCadence)

@@ -137,6 +137,38 @@ class Service(models.Model):
         help_text="Incidents raised on this PagerDuty service count against this team.",
     )
     active = models.BooleanField(default=True)
+    # Datadog health queries: how the team's app performs during an incident.
+    latency_query = models.CharField(
+        "Datadog latency query",
+        max_length=500,
+        blank=True,
+        help_text="A Datadog metric query, e.g. p95:trace.http.request.duration{service:cc-app}",
+    )
+    latency_unit = models.CharField(
+        max_length=20, blank=True, help_text="The unit of the latency query's values, e.g. s or ms."
+    )
+    latency_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Latency above this (in its unit) is degraded. Empty: twice last week's p95.",
+    )
+    error_rate_query = models.CharField(
+        "Datadog error rate query",
+        max_length=500,
+        blank=True,
+        help_text=(
+            "A Datadog metric query, e.g. sum:trace.http.request.errors{service:cc-app}.as_count()"
+            " / sum:trace.http.request.hits{service:cc-app}.as_count() * 100"
+        ),
+    )
+    error_rate_unit = models.CharField(
+        max_length=20, blank=True, help_text="The unit of the error rate's values, e.g. %."
+    )
+    error_rate_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="An error rate above this (in its unit) is degraded. Empty: twice last week's p95.",
+    )
 
     class Meta:
         ordering = ["team__name", "name"]
@@ -151,6 +183,21 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        for measure in ("latency", "error_rate"):
+            if getattr(self, f"{measure}_query") and not getattr(self, f"{measure}_unit"):
+                errors[f"{measure}_unit"] = "Give the unit of the query's values."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def health_queries(self) -> dict[str, str]:
+        """Measure -> its Datadog query, for the measures this service has one for."""
+        queries = {"latency": self.latency_query, "error_rate": self.error_rate_query}
+        return {measure: query for measure, query in queries.items() if query.strip()}
 
 
 class SprintCadence(models.Model):

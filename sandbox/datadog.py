@@ -1,4 +1,5 @@
-"""Fake Datadog API v1: monitor search and API-key validation.
+"""Fake Datadog API v1: monitor search, metric queries (`datadog_metrics.py`) and API-key
+validation.
 
 Datadog answers a missing or wrong key with 403 `{"errors": ["Forbidden"]}` (the spec lists
 403 for these operations, not 401); the `unauthorized` fault gives a 401 with the same shape
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from math import ceil
 
+from . import datadog_metrics
 from .faults import Fault
 from .models import JSON, Monitor
 from .server import BadRequest, Request, Response, SandboxState, Vendor, route
@@ -42,6 +44,7 @@ class Datadog(Vendor):
         super().__init__(state)
         self.routes = [
             route("GET", "/api/v1/monitor/search", "datadog.monitor_search", self.search),
+            route("GET", "/api/v1/query", "datadog.query", self.query),
             route("GET", "/api/v1/validate", "datadog.validate", self.validate),
         ]
 
@@ -81,6 +84,24 @@ class Datadog(Vendor):
 
     def validate(self, req: Request) -> Response:
         return Response.json(200, {"valid": True})
+
+    def query(self, req: Request) -> Response:
+        ds, now = self.state.snapshot()
+        body = datadog_metrics.answer(
+            ds, now, req.arg("query") or "", req.arg("from"), req.arg("to")
+        )
+        resp = Response.json(200, body)
+        # Datadog announces the query endpoint's budget on every answer.
+        resp.headers.update(
+            {
+                "X-RateLimit-Limit": "1600",
+                "X-RateLimit-Period": "3600",
+                "X-RateLimit-Remaining": "1599",
+                "X-RateLimit-Reset": str(3600 - int(now.timestamp()) % 3600),
+                "X-RateLimit-Name": "batch_query",
+            }
+        )
+        return resp
 
     def search(self, req: Request) -> Response:
         ds, now = self.state.snapshot()

@@ -39,6 +39,7 @@ OPERATIONS: dict[str, dict[str, set[str]]] = {
     },
     "datadog": {
         "/api/v1/monitor/search": {"get"},
+        "/api/v1/query": {"get"},
         "/api/v1/validate": {"get"},
     },
 }

@@ -30,6 +30,7 @@ INCIDENT_KEYS = {
     "acknowledged_count",
     "canceled_count",
     "by_source",
+    "partner_performance",
 }
 EXPECTED = {
     "since": "2026-03-04T05:00:00Z",
@@ -49,6 +50,7 @@ EXPECTED = {
         "acknowledged_count": 4,
         "canceled_count": 1,
         "by_source": {"datadog": 1, "manual": 2, "pagerduty": 2, "slack": 1},
+        "partner_performance": {},  # nothing read from Datadog in this scenario
     },
     # Nothing security-related stored: counts of zero, None where nothing is measured
     # (tests/security/ has the figures with rows).
@@ -265,5 +267,6 @@ def test_it_answers_the_figures_the_metrics_page_shows(client, member, demo_team
     page = client.get(reverse("incident-metrics")).context
     sprint = page["window"].sprint_number
     body = get_metrics(client, sprint=sprint, as_of=isoformat_utc(page["as_of"])).json()
-    assert body["incidents"] == to_json(page["metrics"])
+    assert body["incidents"] == {**to_json(page["metrics"]), "partner_performance": {}}
+    assert page["performance"] == []  # nothing read from Datadog
     assert (body["incidents"]["mttr_seconds"], body["incidents"]["open_count"]) == (10800.0, 1)

@@ -3,11 +3,12 @@ the monitor normalizer on the official examples and edge cases."""
 
 import types
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from oncall_site.integrations import datadog
+from oncall_site.integrations import errors as datadog_errors
 from oncall_site.integrations.datadog import (
     Config,
     app_url,
@@ -337,3 +338,103 @@ def test_it_builds_its_config_from_settings(settings):
     assert configuration.enable_retry and configuration.max_retries == 2
     assert configuration.retry_policy.total == 2
     assert configuration.check_return_type is False
+
+
+# Metric queries
+
+# A `/api/v1/query` answer built from the spec's examples (MetricsQueryMetadata,
+# MetricsQueryUnit), with a null value, as Datadog sends for an empty rollup bucket.
+QUERY_ANSWER = {
+    "status": "ok",
+    "res_type": "time_series",
+    "resp_version": 1,
+    "query": "system.cpu.idle{host:foo,env:test}",
+    "from_date": 1681683240000,
+    "to_date": 1681683420000,
+    "group_by": [],
+    "message": "",
+    "series": [
+        {
+            "aggr": "avg",
+            "display_name": "system.cpu.idle",
+            "end": 1681683419000,
+            "expression": "system.cpu.idle{host:foo,env:test}",
+            "interval": 60,
+            "length": 3,
+            "metric": "system.cpu.idle",
+            "pointlist": [
+                [1681683240000.0, 80.5],
+                [1681683300000.0, 77.62145685254418],
+                [1681683360000.0, None],
+            ],
+            "query_index": 0,
+            "scope": "host:foo,env:test",
+            "start": 1681683240000,
+            "tag_set": [],
+            "unit": [
+                {
+                    "family": "time",
+                    "name": "minute",
+                    "plural": "minutes",
+                    "scale_factor": 60.0,
+                    "short_name": "min",
+                },
+                None,
+            ],
+        }
+    ],
+}
+
+
+def test_it_normalizes_a_query_answer_shaped_like_the_spec():
+    series = datadog.normalize_query_response(QUERY_ANSWER, query="q")
+    assert series.points == (
+        (datetime(2023, 4, 16, 22, 14, tzinfo=UTC), 80.5),
+        (datetime(2023, 4, 16, 22, 15, tzinfo=UTC), 77.62145685254418),
+        (datetime(2023, 4, 16, 22, 16, tzinfo=UTC), None),
+    )
+    assert (series.interval_seconds, series.unit, series.series_count) == (60, "min", 1)
+
+
+def test_a_metric_that_does_not_exist_is_no_points_not_an_error():
+    series = datadog.normalize_query_response({**QUERY_ANSWER, "series": []}, query="q")
+    assert series.points == () and series.series_count == 0
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        {"pointlist": [[1681683240000.0]]},
+        {"pointlist": [["yesterday", 1.0]]},
+        {"pointlist": [[1681683240000.0, "fast"]]},
+        {"pointlist": {"a": 1}},
+    ],
+)
+def test_it_rejects_points_it_cannot_read(series):
+    with pytest.raises(BadPayload):
+        datadog.normalize_query_response({**QUERY_ANSWER, "series": [series]}, query="q")
+
+
+def test_it_reads_a_partner_series_from_the_sandbox_and_relays_a_bad_query(sandbox):
+    config = make_config(sandbox)
+    client = build_client(config)
+    until = sandbox.now()
+    series = datadog.query_series(
+        client,
+        config,
+        "p95:trace.http.request.duration{service:cc-app}",
+        since=until - timedelta(hours=3),
+        until=until,
+    )
+    # Three hours at Datadog's one-minute rollup, up to the sandbox's now.
+    assert series.unit == "s" and series.interval_seconds == 60 and len(series.points) == 181
+    with pytest.raises(datadog_errors.UpstreamError) as error:
+        datadog.query_series(
+            client,
+            config,
+            "p95:trace{service:cc-app",
+            since=until - timedelta(hours=1),
+            until=until,
+        )
+    assert error.value.status == 400
+    assert "Error parsing query" in error.value.message

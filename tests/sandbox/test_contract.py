@@ -9,6 +9,7 @@ monitors). List endpoints are validated over several pages, every item.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -113,6 +114,10 @@ def cases(sandbox: Sandbox) -> list[Case]:
             {"query": "tag:team:vro status:alert"},
         ),
         ("datadog", "/api/v1/validate", "GET", "/api/v1/validate", {}),
+        *(
+            ("datadog", "/api/v1/query", "GET", "/api/v1/query", query)
+            for query in metric_queries(now)
+        ),
     ]
     for r in [*runs[-3:], *running[:2]]:
         out.append(
@@ -237,6 +242,21 @@ def test_it_covers_the_variants_in_the_edge_world(make_sandbox: Callable[..., Sa
     assert [j["status"] for j in jobs] == ["completed", "in_progress", "queued"]
 
 
+def metric_queries(now: datetime) -> list[dict[str, Any]]:
+    """A partner app's latency and error rate over the last day, and a metric that does not
+    exist (no series)."""
+    span = {"from": int(now.timestamp()) - 86400, "to": int(now.timestamp())}
+    return [
+        {**span, "query": "p95:trace.http.request.duration{service:cc-app}"},
+        {
+            **span,
+            "query": "sum:trace.http.request.errors{service:cc-app}.as_count()"
+            " / sum:trace.http.request.hits{service:cc-app}.as_count() * 100",
+        },
+        {**span, "query": "avg:no.such.metric{service:cc-app}"},
+    ]
+
+
 def errors_of(resp: requests.Response) -> Any:
     assert resp.headers["Content-Type"].startswith("application/json"), resp.headers
     return resp.json()
@@ -297,6 +317,24 @@ def test_it_answers_errors_in_each_vendors_documented_shape(sandbox: Sandbox) ->
         resp = requests.get(ddu + "/api/v1/monitor/search", headers=dd_headers(sandbox), timeout=5)
     assert resp.status_code == 429
     assert_valid("datadog", "/api/v1/monitor/search", "GET", 429, errors_of(resp))
+    resp = requests.get(
+        ddu + "/api/v1/query",
+        params={"from": 1, "to": 2, "query": "p95:trace.http.request.duration{service:cc-app"},
+        headers=dd_headers(sandbox),
+        timeout=5,
+    )
+    assert resp.status_code == 400
+    assert errors_of(resp)["errors"][0].startswith("Error parsing query")
+    assert_valid("datadog", "/api/v1/query", "GET", 400, errors_of(resp))
+    with sandbox.fault("datadog.query", "429"):
+        resp = requests.get(
+            ddu + "/api/v1/query",
+            params={"from": 1, "to": 2, "query": "avg:trace.x{*}"},
+            headers=dd_headers(sandbox),
+            timeout=5,
+        )
+    assert resp.status_code == 429
+    assert_valid("datadog", "/api/v1/query", "GET", 429, errors_of(resp))
 
 
 def test_it_creates_issues_in_the_documented_shape(sandbox: Sandbox) -> None:

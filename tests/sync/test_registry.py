@@ -26,6 +26,7 @@ def test_it_finds_the_jobs_each_app_declares():
         "pagerduty.incidents": "incidents.sync",
         "pagerduty.oncalls": "rotations.sync",
         "datadog.monitors": "incidents.sync",
+        "datadog.partner_performance": "incidents.sync",
         "github.secrel_runs": "security.sync",
         "github.dependabot_prs": "security.sync",
         "github.code_scanning": "security.sync",

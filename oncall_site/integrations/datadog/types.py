@@ -15,3 +15,19 @@ class Monitor:
     last_triggered_at: datetime | None
     url: str
     type: str | None = None
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    """One metric query's answer: its first series' points, in time order.
+
+    An empty `points` is a query that matched no metric (Datadog answers 200 with no
+    series); `series_count` says how many series the query gave (a query grouped by a tag
+    gives several; the first is used).
+    """
+
+    query: str
+    points: tuple[tuple[datetime, float | None], ...]
+    interval_seconds: int | None
+    unit: str | None
+    series_count: int

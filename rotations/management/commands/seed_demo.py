@@ -74,6 +74,22 @@ TEAMS = {
     ),
 }
 
+
+def health_queries(service: str) -> dict[str, str]:
+    """A partner service's Datadog health queries, as a team would set them in the admin
+    (the sandbox answers them, so the demo's incidents show sparklines)."""
+    scope = f"{{service:{service}}}"
+    return {
+        "latency_query": f"p95:trace.http.request.duration{scope}",
+        "latency_unit": "s",
+        "error_rate_query": (
+            f"sum:trace.http.request.errors{scope}.as_count()"
+            f" / sum:trace.http.request.hits{scope}.as_count() * 100"
+        ),
+        "error_rate_unit": "%",
+    }
+
+
 PAST_SPRINTS = 12  # history shown on the rotations page and in metrics trends
 FIRST_PAIR = ("Dana Kowalski", "Alex Rivera")
 
@@ -156,6 +172,7 @@ class Command(BaseCommand):
                         "team": team,
                         "pagerduty_service_id": pd_id,
                         "description": description,
+                        **({} if platform else health_queries(svc)),
                     },
                 )
         for svc in ("rabbitmq", "postgres", "dev-tools"):
