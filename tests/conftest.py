@@ -6,9 +6,15 @@ from datetime import date
 
 import pytest
 import time_machine
+from hypothesis import settings as hypothesis_settings
 
 from rotations.models import Engineer, PartnerTeam, Service, SprintCadence
 from tests.clock import NOW
+
+# No test asserts how long something took: Hypothesis's per-example deadline is a wall-clock
+# assertion, and a busy CI machine (or a first call warming a cache) trips it.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 
 @pytest.fixture(scope="session")
