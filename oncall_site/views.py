@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from oncall_site.models import WorkerHeartbeat
 from oncall_site.selectors import sync_freshness
+from releases import selectors as release_selectors
 from rotations import selectors as rotation_selectors
 from security import selectors as security_selectors
 
@@ -24,6 +25,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "secrel": security_selectors.secrel_status(),
         "dependabot_count": pr_count,
         "dependabot_prs": prs,
+        "release": release_selectors.next_release(now=now),
     }
     return render(request, "dashboard.html", ctx)
 
