@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from oncall_site.integrations import slack
-from oncall_site.integrations.errors import UpstreamError
+from oncall_site.integrations.errors import UpstreamError, is_timeout
 from releases import schedule, selectors
 from releases.models import Release
 from rotations.models import team_zone
@@ -30,6 +30,9 @@ from rotations.models import team_zone
 logger = logging.getLogger(__name__)
 
 MIN_LEASE = timedelta(minutes=5)
+# A post Slack did not answer in time may still have reached the channel (the webhook has no
+# idempotency key): the next try is posted, and says so, rather than risk a lost reminder.
+MAYBE_POSTED = "Slack did not answer in time; the message may have reached the channel. "
 
 
 def lease_for(config: slack.Config) -> timedelta:
@@ -51,7 +54,9 @@ def local_when(moment: datetime) -> str:
     return f"{local:%a %b} {local.day} at {local:%H:%M %Z}"
 
 
-def message_text(row: selectors.ReleaseRow, *, late: bool, resent: bool = False) -> str:
+def message_text(
+    row: selectors.ReleaseRow, *, late: bool, resent: bool = False, again: bool = False
+) -> str:
     release = row.release
     link = settings.SITE_URL + reverse("release-detail", args=[release.sprint.number])
     captain = row.captain.name if row.captain else "not set"
@@ -66,6 +71,8 @@ def message_text(row: selectors.ReleaseRow, *, late: bool, resent: bool = False)
         )
     if resent:
         lines.append("(Sent again by hand.)")
+    elif again:
+        lines.append("(Posted again: Slack did not answer the last try; it may be above already.)")
     answered = [
         f"{_escape(r.team.name)} ({'in' if r.status == 'in' else 'out'})" for r in row.answered
     ]
@@ -114,11 +121,13 @@ def post_reminder(
     row = selectors.release_of_sprint(number, now=now)
     assert row is not None
     late = not resend and row.reminder.state == "late"
+    again = row.release.reminder_error.startswith(MAYBE_POSTED)
     mine = Release.objects.filter(pk=release.pk, reminder_claim=token)
     try:
-        slack.post_message(message_text(row, late=late, resent=resend), config=config)
+        slack.post_message(message_text(row, late=late, resent=resend, again=again), config=config)
     except UpstreamError as exc:
-        mine.update(reminder_error=exc.message, reminder_claim="", reminder_claimed_until=None)
+        error = (MAYBE_POSTED if is_timeout(exc.__cause__) else "") + exc.message
+        mine.update(reminder_error=error, reminder_claim="", reminder_claimed_until=None)
         logger.warning("release reminder of sprint %s not sent: %s", number, exc.message)
         return Outcome(number, False, f"not sent: {exc.message}")
     sent_at = timezone.now()
