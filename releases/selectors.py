@@ -69,6 +69,10 @@ class ReleaseRow:
         return [row for row in self.teams if row.answer is not None]
 
     @property
+    def teams_in(self) -> list[PartnerTeam]:
+        return [row.team for row in self.teams if row.status == "in"]
+
+    @property
     def unanswered(self) -> list[TeamRow]:
         return [row for row in self.teams if row.answer is None]
 

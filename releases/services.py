@@ -109,7 +109,7 @@ def answer_save(
         if not hashes and not team.is_platform:
             errors.append("Give a hash for at least one service, or answer that you are out.")
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError({"hashes": errors})
     answer, _ = ReleaseAnswer.objects.update_or_create(
         release=release,
         team=team,

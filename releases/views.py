@@ -21,8 +21,12 @@ from rotations.models import PartnerTeam
 
 
 def _errors_onto(form: Form, exc: ValidationError) -> None:
-    for message in exc.messages:
-        form.add_error(None, message)
+    """A service's ValidationError on the form's fields (or on the form as a whole)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
