@@ -152,6 +152,17 @@ def test_a_held_claim_keeps_other_runs_out_until_its_lease_runs_out(answered, up
 
 
 @pytest.mark.django_db
+def test_a_run_that_listed_the_reminder_before_another_sent_it_does_not_post(answered, upstreams):
+    """The claim itself checks the reminder is unsent: a slow run's list may be stale."""
+    release = answered["release"]
+    config = reminders.slack.config_from_settings()
+    assert reminders.post_reminder(release, now=DUE, config=config).sent
+    late_run = reminders.post_reminder(release, now=DUE + timedelta(seconds=1), config=config)
+    assert not late_run.sent and late_run.message.startswith("already sent")
+    assert len(texts(upstreams)) == 1
+
+
+@pytest.mark.django_db
 def test_the_captain_can_send_it_again_by_hand(answered, upstreams, client):
     reminders.send_due(now=DUE)
     client.force_login(answered["captain_user"])
