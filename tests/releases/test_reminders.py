@@ -173,7 +173,7 @@ def test_the_captain_can_send_it_again_by_hand(answered, upstreams, client):
     assert len(texts(upstreams)) == 2 and "(Sent again by hand.)" in texts(upstreams)[1]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_several_runs_at_once_against_a_slow_slack_post_once(answered, upstreams, monkeypatch):
     """Eight runs start together; Slack takes half a second to answer each post (slow,
     within the timeout), so the other runs try while the first is still posting."""
@@ -204,7 +204,7 @@ def test_several_runs_at_once_against_a_slow_slack_post_once(answered, upstreams
     assert len(texts(upstreams)) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_several_processes_at_once_post_each_reminder_once(train, sandbox):
     """Three `manage.py release_reminders` processes on the same database, on the real
     clock: two reminders due (one of them moved), one not yet."""
