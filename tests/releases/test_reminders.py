@@ -142,6 +142,16 @@ def test_a_timeout_is_recorded_in_words_and_tried_again_next_run(answered, upstr
 
 
 @pytest.mark.django_db
+def test_a_rate_limited_slack_is_retried_a_bounded_number_of_times(answered, upstreams):
+    upstreams.requests.reset()
+    with upstreams.fault("slack.webhook", "rate_limit", retry_after=0):
+        (outcome,) = reminders.send_due(now=DUE)
+    assert not outcome.sent
+    assert upstreams.requests.count("slack.webhook") == 3  # the first try and 2 retries
+    assert Release.objects.get(sprint__number=6).reminder_sent_at is None
+
+
+@pytest.mark.django_db
 def test_a_held_claim_keeps_other_runs_out_until_its_lease_runs_out(answered, upstreams):
     release = answered["release"]
     config = reminders.slack.config_from_settings()
@@ -173,7 +183,7 @@ def test_the_captain_can_send_it_again_by_hand(answered, upstreams, client):
     assert len(texts(upstreams)) == 2 and "(Sent again by hand.)" in texts(upstreams)[1]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_several_runs_at_once_against_a_slow_slack_post_once(answered, upstreams, monkeypatch):
     """Eight runs start together; Slack takes half a second to answer each post (slow,
     within the timeout), so the other runs try while the first is still posting."""
@@ -204,7 +214,7 @@ def test_several_runs_at_once_against_a_slow_slack_post_once(answered, upstreams
     assert len(texts(upstreams)) == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_several_processes_at_once_post_each_reminder_once(train, sandbox):
     """Three `manage.py release_reminders` processes on the same database, on the real
     clock: two reminders due (one of them moved), one not yet."""
