@@ -7,7 +7,8 @@ the syncing process, at a quarter and at the full volume (flat = streamed).
 
 Pages: server time of the incident list, the metrics page and the API beside a bare page
 (`benchmarks/pages.py`), and of the SecRel, findings and Dependabot pages at 50,000
-findings, 5,000 runs and 2,000 PRs (`benchmarks/security.py`). `python -m benchmarks
+findings, 5,000 runs and 2,000 PRs (`benchmarks/security.py`), and of the release pages
+and API at 2,000 past releases (`benchmarks/releases.py`). `python -m benchmarks
 --pages-only` runs the pages alone.
 """
 
@@ -146,10 +147,11 @@ def main() -> None:
     if "--pages-only" not in sys.argv:
         with tempfile.TemporaryDirectory(prefix="oncall-bench-") as folder:
             sync_benchmarks(Path(folder))
-    from benchmarks import pages, security
+    from benchmarks import pages, releases, security
 
     pages.main()
     security.main()
+    releases.main()
 
 
 if __name__ == "__main__":
