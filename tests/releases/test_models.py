@@ -159,3 +159,23 @@ def test_the_demo_has_past_releases_with_what_went_out(demo_team):
     assert ReleaseAnswer.objects.exists()
     call_command("seed_demo", stdout=io.StringIO())  # idempotent
     assert Release.objects.count() == Sprint.objects.count()
+
+
+def test_the_migration_gives_sprints_stored_before_it_their_releases(train):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("releases.migrations.0001_initial")
+    Release.objects.filter(sprint__number__in=[3, 4]).delete()
+    migration.release_every_stored_sprint(apps, None)
+    assert Release.objects.count() == Sprint.objects.count()
+    third = Release.objects.get(sprint__number=3).scheduled_at.astimezone(team_zone())
+    assert (third.date(), third.time()) == (date(2026, 2, 4), time(10, 0))
+
+
+def test_the_scheduled_task_runs_the_command(train, settings):
+    from releases.tasks import release_reminders
+
+    settings.SLACK_WEBHOOK_URL = ""
+    assert release_reminders() == "Slack is not configured (SLACK_WEBHOOK_URL)."
