@@ -7,8 +7,9 @@ the syncing process, at a quarter and at the full volume (flat = streamed).
 
 Pages: server time of the incident list, the metrics page and the API beside a bare page
 (`benchmarks/pages.py`), and of the SecRel, findings and Dependabot pages at 50,000
-findings, 5,000 runs and 2,000 PRs (`benchmarks/security.py`), and of the dashboard, its
-live part and the summary API with two years of history (`benchmarks/dashboard.py`). `python -m benchmarks
+findings, 5,000 runs and 2,000 PRs (`benchmarks/security.py`), of the release pages and
+API at 2,000 past releases (`benchmarks/releases.py`), and of the dashboard, its live part
+and the summary API with two years of history (`benchmarks/dashboard.py`). `python -m benchmarks
 --pages-only` runs the pages alone.
 """
 
@@ -161,10 +162,11 @@ def main() -> None:
     if "--pages-only" not in sys.argv:
         with tempfile.TemporaryDirectory(prefix="oncall-bench-") as folder:
             sync_benchmarks(Path(folder))
-    from benchmarks import dashboard, pages, security
+    from benchmarks import dashboard, pages, releases, security
 
     pages.main()
     security.main()
+    releases.main()
     dashboard.main()
 
 

@@ -214,6 +214,8 @@ SLACK_WEBHOOK_URL = envstr("SLACK_WEBHOOK_URL")
 if SLACK_WEBHOOK_URL:
     SLACK_WEBHOOK_URL = envurl("SLACK_WEBHOOK_URL", SLACK_WEBHOOK_URL)
 SLACK_SIGNING_SECRET = envstr("SLACK_SIGNING_SECRET")
+# Where the site is reached, for links in messages sent without a request (the reminder).
+SITE_URL = envurl("SITE_URL", "http://127.0.0.1:8000")
 GITHUB_WEBHOOK_SECRET = envstr("GITHUB_WEBHOOK_SECRET")
 PAGERDUTY_WEBHOOK_SECRET = envstr("PAGERDUTY_WEBHOOK_SECRET")
 # Timeouts and retry bounds for every upstream call: no loop waits forever.

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from oncall_site import views, views_api
+from releases import views_api as releases_api
 
 admin.site.site_header = "On-call back office"
 admin.site.site_title = "On-call back office"
@@ -23,5 +24,7 @@ urlpatterns = [
     path("rotations/", include("rotations.urls")),
     path("", include("incidents.urls")),
     path("security/", include("security.urls")),
+    path("releases/", include("releases.urls")),
+    path("api/v1/releases", releases_api.releases_api, name="api-releases"),
     path("admin/", admin.site.urls),
 ]

@@ -20,6 +20,7 @@ from oncall_site.dashboard import (
 from oncall_site.models import WorkerHeartbeat
 from oncall_site.needs import total
 from oncall_site.selectors import sync_freshness
+from releases import selectors as release_selectors
 from rotations import selectors as rotation_selectors
 from security import selectors as security_selectors
 from security.models import SlaPolicy
@@ -57,6 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "secrel": secrel,
         "dependabot_count": pr_count,
         "dependabot_prs": prs,
+        "release": release_selectors.next_release(now=now),
     }
     return render(request, "dashboard.html", ctx)
 

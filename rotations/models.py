@@ -1,7 +1,7 @@
 """Engineers, partner teams and services, the sprint calendar, rotations and their checklist."""
 
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -107,6 +107,14 @@ class PartnerTeam(models.Model):
         max_length=200, blank=True, help_text="Who to ask during an incident."
     )
     notes = models.TextField(blank=True)
+    group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="partner_teams",
+        help_text="Its members answer for this team (e.g. what goes out in a release).",
+    )
 
     class Meta:
         ordering = ["-is_platform", "name"]
@@ -221,6 +229,11 @@ class SprintCadence(models.Model):
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(52)],
         help_text="How many future sprints to keep generated.",
+    )
+    release_time = models.TimeField(
+        default=time(10, 0),
+        help_text="When each sprint's release starts by default, on the team's clock "
+        "(the captain can move one release).",
     )
 
     class Meta:

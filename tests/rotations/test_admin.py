@@ -115,6 +115,7 @@ def test_it_generates_sprints_when_the_cadence_is_saved(client, lead, db):
             "anchor_start": start.isoformat(),
             "length_days": 14,
             "sprints_ahead": 3,
+            "release_time": "10:00",
         },
         follow=True,
     )

@@ -110,6 +110,10 @@ class Command(BaseCommand):
             created = services.sprints_generate(cadence=cadence)
             self.stdout.write(f"sprints: {Sprint.objects.count()} ({len(created)} new)")
             self.seed_rotations(engineers)
+            # The release train's history rides on the sprints (releases made with them).
+            from releases.demo import seed_releases
+
+            self.stdout.write(f"releases: {seed_releases()} with answers seeded")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}")
         )
