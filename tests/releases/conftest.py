@@ -1,0 +1,24 @@
+"""Teams, services and people for the deployment tests."""
+
+import pytest
+
+from rotations.models import PartnerTeam, Service
+
+
+@pytest.fixture
+def claims(db, platform_team) -> PartnerTeam:
+    """A partner team with two services, beside the platform team's svc-bgs-api."""
+    team = PartnerTeam.objects.create(name="Claims", slug="claims")
+    Service.objects.create(name="svc-claims-api", team=team)
+    Service.objects.create(name="svc-claims-ui", team=team)
+    return team
+
+
+@pytest.fixture
+def requester(db, django_user_model):
+    return django_user_model.objects.create_user("requester", password="pw-for-tests-only")
+
+
+@pytest.fixture
+def approver(db, django_user_model):
+    return django_user_model.objects.create_user("approver", password="pw-for-tests-only")
