@@ -20,5 +20,6 @@ urlpatterns = [
     path("rotations/", include("rotations.urls")),
     path("", include("incidents.urls")),
     path("security/", include("security.urls")),
+    path("releases/deploys/", include("releases.urls_deploys")),
     path("admin/", admin.site.urls),
 ]

@@ -72,16 +72,21 @@ def manifest_errors(
     errors: list[str] = []
     if not manifest:
         errors.append("Name at least one service and its commit hash.")
-    for name, commit in manifest.items():
+    for name in manifest:
         if name not in everything:
             errors.append(f"Unknown service {name!r}.")
         elif name not in own:
             errors.append(f"{name} is not a service of {team}.")
-        if not COMMIT_HASH.match(str(commit).lower()):
-            errors.append(
-                f"The hash of {name}, {str(commit)[:60]!r}, is not 7 to 40 hexadecimal characters."
-            )
-    return errors
+    return errors + hash_errors(manifest)
+
+
+def hash_errors(manifest: Mapping[str, str]) -> list[str]:
+    """The hashes that are not 7 to 40 hexadecimal characters, by service."""
+    return [
+        f"The hash of {name}, {str(commit)[:60]!r}, is not 7 to 40 hexadecimal characters."
+        for name, commit in manifest.items()
+        if not COMMIT_HASH.match(str(commit).lower())
+    ]
 
 
 def normalized(manifest: Mapping[str, str]) -> dict[str, str]:
@@ -99,6 +104,37 @@ def _team_manifest_errors(team: PartnerTeam, manifest: Mapping[str, str]) -> lis
     )
 
 
+def request_errors(
+    *,
+    team: PartnerTeam | None,
+    environment: str,
+    services: Mapping[str, str] | None,
+    reason: str,
+    emergency_justification: str = "",
+    incident_link: str = "",
+) -> dict[str, list[str]]:
+    """Every problem of a request, by field; {} when it may be sent. None: already refused."""
+    errors: dict[str, list[str]] = {}
+    if environment not in Environment.values:
+        errors["environment"] = [f"Unknown environment {environment!r}."]
+    if team is not None and services is not None:
+        service_errors = _team_manifest_errors(team, services)
+        if service_errors:
+            errors["services"] = service_errors
+    if not reason.strip():
+        errors["reason"] = ["Say why this deployment is needed."]
+    if environment == PRODUCTION:
+        if not emergency_justification.strip():
+            errors["emergency_justification"] = [
+                "A prod deployment outside the release is an emergency: say why it cannot wait."
+            ]
+        if not http_url(incident_link.strip()):
+            errors["incident_link"] = [
+                "A prod deployment needs the http(s) link of the incident or ticket it fixes."
+            ]
+    return errors
+
+
 def request_deploy(
     *,
     requester: Any,
@@ -111,23 +147,14 @@ def request_deploy(
     incident_link: str = "",
 ) -> DeployRequest:
     """A new request, or ValidationError with every problem by field."""
-    errors: dict[str, list[str]] = {}
-    if environment not in Environment.values:
-        errors["environment"] = [f"Unknown environment {environment!r}."]
-    service_errors = _team_manifest_errors(team, services)
-    if service_errors:
-        errors["services"] = service_errors
-    if not reason.strip():
-        errors["reason"] = ["Say why this deployment is needed."]
-    if environment == PRODUCTION:
-        if not emergency_justification.strip():
-            errors["emergency_justification"] = [
-                "A prod deployment outside the release is an emergency: say why it cannot wait."
-            ]
-        if not http_url(incident_link.strip()):
-            errors["incident_link"] = [
-                "A prod deployment needs the http(s) link of the incident or ticket it fixes."
-            ]
+    errors = request_errors(
+        team=team,
+        environment=environment,
+        services=services,
+        reason=reason,
+        emergency_justification=emergency_justification,
+        incident_link=incident_link,
+    )
     if errors:
         raise ValidationError(errors)
     return DeployRequest.objects.create(

@@ -22,3 +22,19 @@ def requester(db, django_user_model):
 @pytest.fixture
 def approver(db, django_user_model):
     return django_user_model.objects.create_user("approver", password="pw-for-tests-only")
+
+
+@pytest.fixture
+def on_call(db, approver, at_now):
+    """The sprint around NOW with `approver` as its primary; returns the approver."""
+    from datetime import date
+
+    from rotations.models import Engineer, Rotation, Sprint
+
+    sprint = Sprint.objects.create(
+        number=5, start_date=date(2026, 3, 4), end_date=date(2026, 3, 18)
+    )
+    primary = Engineer.objects.create(name="Ana Primary", user=approver)
+    secondary = Engineer.objects.create(name="Ben Secondary")
+    Rotation.objects.create(sprint=sprint, primary=primary, secondary=secondary)
+    return approver
