@@ -19,6 +19,7 @@ from incidents.metrics import IncidentMetrics
 from incidents.models import Source
 from incidents.templatetags.incident_format import duration
 from incidents.windows import Window, WindowError, isoformat_utc
+from releases.views_deploys import dora_section
 from rotations.selectors import current_sprint
 
 
@@ -184,5 +185,6 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
             skipped=overview.figures.skipped,
             trend=trend_rows,
             chart=chart,
+            deploys=dora_section(since=window.since, until=window.until, as_of=now),
         )
     return render(request, "incidents/metrics.html", ctx, status=400 if error else 200)

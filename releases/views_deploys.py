@@ -4,6 +4,9 @@ request's steps, the deployments that went out, and recording one by hand."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,9 +15,11 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from incidents.windows import isoformat_utc
 from releases import deploys
 from releases import selectors_deploys as selectors
 from releases.deploy_models import DeployRequest, Environment
@@ -175,3 +180,56 @@ def deployment_new(request: HttpRequest) -> HttpResponse:
             return redirect("deployment-list")
     status = 400 if form.errors else 200
     return render(request, "releases/deploys/deployment_new.html", {"form": form}, status=status)
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+def _per_week(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def dora_section(*, since: datetime, until: datetime, as_of: datetime) -> dict[str, Any]:
+    """The metrics page's deployment figures, prod and all environments, each number
+    linking to the deployments behind it, and each failed deployment with why."""
+    figures = selectors.dora_figures(since=since, until=until, as_of=as_of)
+    listing = reverse("deployment-list")
+    window = {"since": isoformat_utc(since), "until": isoformat_utc(until)}
+    rows = []
+    for scope in figures.scopes:
+        f, cfr = scope.frequency, scope.failures
+        env = {"environment": scope.environment} if scope.environment else {}
+        failed = ",".join(str(x.deployment.id) for x in cfr.failures)
+        rows.append(
+            {
+                "label": "Production" if scope.environment else "All environments",
+                "deployments": f.deployments,
+                "deployments_href": f"{listing}?{urlencode({**window, **env})}",
+                "deploy_days": f.deploy_days,
+                "deploys_per_week": _per_week(f.deploys_per_week),
+                "deploy_days_per_week": _per_week(f.deploy_days_per_week),
+                "failed": cfr.failed,
+                "failed_href": f"{listing}?{urlencode({'ids': failed})}" if failed else "",
+                "rate": _percent(cfr.rate),
+            }
+        )
+    every = next(s for s in figures.scopes if s.environment is None)
+    failures = [
+        {
+            "id": x.deployment.id,
+            "href": f"{listing}?ids={x.deployment.id}#deployment-{x.deployment.id}",
+            "deployed_at": x.deployment.deployed_at,
+            "environment": x.deployment.environment,
+            "services": sorted(x.deployment.services),
+            "rolled_back": x.rolled_back,
+            "incidents": [(i, reverse("incident-detail", args=[i])) for i in x.incident_ids],
+            "reasons": x.reasons(),
+        }
+        for x in every.failures.failures
+    ]
+    return {
+        "rows": rows,
+        "failures": failures,
+        "window_hours": f"{figures.window / timedelta(hours=1):g}",
+    }
