@@ -147,6 +147,8 @@ class Deployment(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # GitHub moves a deployment's `updated_at` with each new status: unchanged, nothing to read.
+    upstream_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-deployed_at", "-pk"]
