@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from html import unescape
+from io import StringIO
 
 import pytest
 from django.urls import reverse
@@ -244,3 +245,12 @@ def test_the_admin_lists_requests_and_deployments(client, lead, claims, requeste
     client.force_login(lead)
     for name in ("admin:releases_deployrequest_changelist", "admin:releases_deployment_changelist"):
         assert client.get(reverse(name)).status_code == 200
+
+
+def test_the_demo_has_a_request_in_each_state(demo_team):
+    from django.core.management import call_command
+
+    states = sorted(DeployRequest.objects.values_list("state", flat=True))
+    assert states == ["approved", "deployed", "rejected", "requested", "requested"]
+    call_command("seed_demo", stdout=StringIO())  # idempotent
+    assert DeployRequest.objects.count() == 5

@@ -94,6 +94,10 @@ class Command(BaseCommand):
             created = services.sprints_generate(cadence=cadence)
             self.stdout.write(f"sprints: {Sprint.objects.count()} ({len(created)} new)")
             self.seed_rotations(engineers)
+            from releases.demo import seed_deploy_requests
+
+            made = seed_deploy_requests(decider=user, now=timezone.now())
+            self.stdout.write(f"deploy requests: {made or 'kept'}")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}")
         )
