@@ -133,6 +133,8 @@ def test_approve_then_mark_deployed_records_the_deployment(client, claims, reque
 def test_the_on_call_engineer_cannot_approve_their_own_request(client, claims, on_call):
     own = a_request(on_call, claims)
     client.force_login(on_call)
+    page = body(client.get(reverse("deploy-request", args=[own.pk])))
+    assert f'disabled title="You cannot approve your own request">Approve #{own.pk}' in page
     response = client.post(reverse("deploy-request-approve", args=[own.pk]), follow=True)
     assert "You cannot approve your own deploy request" in body(response)
     own.refresh_from_db()
