@@ -9,9 +9,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("incidents", "0005_metrics_indexes"),
+        ("incidents", "0001_initial"),  # the Incident model is all it needs
         ("releases", "0001_initial"),
-        ("rotations", "0002_pagerduty_oncall"),
+        ("rotations", "0001_initial"),  # PartnerTeam
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

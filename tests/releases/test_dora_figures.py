@@ -125,6 +125,20 @@ def test_it_is_in_the_metrics_command_and_the_api(history, client, member):
     client.force_login(member)
     response = client.get(reverse("api-metrics"), {**WINDOW, "as_of": NOW.isoformat()})
     assert response.json()["releases"] == from_command
+    out = StringIO()
+    call_command(
+        "metrics",
+        "--since",
+        WINDOW["since"],
+        "--until",
+        WINDOW["until"],
+        "--as-of",
+        NOW.isoformat(),
+        "--format",
+        "text",
+        stdout=out,
+    )
+    assert "Deploys prod    3 on 3 days (2.8 a week), 2 / 3 failed (67%)" in out.getvalue()
 
 
 def test_the_metrics_page_shows_them_with_every_failure_linked(history, client, member, at_now):

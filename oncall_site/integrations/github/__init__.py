@@ -15,11 +15,6 @@ from oncall_site.integrations.github.client import (
     build_retry,
     config_from_settings,
 )
-from oncall_site.integrations.github.deployments import (
-    iter_deployments,
-    normalize_deployment,
-    normalize_status,
-)
 from oncall_site.integrations.github.resources import (
     CI_FAILED,
     DEPENDABOT,
@@ -33,13 +28,16 @@ from oncall_site.integrations.github.resources import (
     iter_code_scanning_findings,
     iter_dependabot_alerts,
     iter_dependabot_prs,
+    iter_deployments,
     iter_workflow_runs,
     normalize_code_scanning_alert,
     normalize_created_issue,
     normalize_dependabot_alert,
     normalize_dependabot_pr,
+    normalize_deployment,
     normalize_job,
     normalize_pull_state,
+    normalize_status,
     normalize_workflow_run,
 )
 from oncall_site.integrations.github.types import (

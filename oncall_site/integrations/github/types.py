@@ -131,11 +131,11 @@ class CreatedIssue:
     api_url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class DeploymentStatus:
+    created_at: datetime  # first, so statuses sort by time (then id)
     id: int
     state: str  # queued, in_progress, pending, success, failure, error, inactive
-    created_at: datetime
     description: str = ""
     log_url: str = ""
 
