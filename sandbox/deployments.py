@@ -7,8 +7,9 @@ same on every request and grows with the live clock like the rest of the sandbox
 - Weekdays: a few deployments to dev and qa, fewer to sandbox and prod-test, and prod on
   about a third of them; each names one to three of the team's services in its payload
   (`{"services": {"svc-bgs-api": "<sha>"}}`), the way a monorepo's pipeline would.
-- About one incident in four on a known service had a prod deployment of that service one
-  to six hours before it; a third of those were rolled back once the incident started.
+- About one incident in four on a known service (two a day at most) had a prod deployment
+  of that service one to six hours before it; a third of those were rolled back once the
+  incident started.
 - A few deployments fail outright (never `success`); a few prod ones are rolled back
   (`failure` after `success`, "Rolled back to the previous version").
 
@@ -130,12 +131,17 @@ def _before_incidents(ds: Dataset, since: datetime, until: datetime) -> list[Dep
     names = {s.id: s.name for s in ds.facts.services}
     logins = [p.github_login for p in ds.facts.people]
     lo, hi = ds.incidents.window(since, until, until)
+    zone = ZoneInfo(ds.facts.account_tz)
+    per_day: dict[date, int] = {}
     out = []
     for incident in ds.incidents[lo:hi]:
         rand = Rand("deploy-before", incident.id)
         service = names.get(incident.service_id)
-        if service is None or not rand.chance("caused", 0.25):
+        day = incident.created_at.astimezone(zone).date()
+        # At most two a day: the scale scenario's fifty pages a day are not fifty hotfixes.
+        if service is None or not rand.chance("caused", 0.25) or per_day.get(day, 0) >= 2:
             continue
+        per_day[day] = per_day.get(day, 0) + 1
         at = incident.created_at - timedelta(hours=rand.between("lead", 1, 6))
         rollback = incident.created_at + timedelta(minutes=rand.between("rollback", 20, 60))
         out.append(
@@ -165,12 +171,18 @@ def deployments_of(ds: Dataset, now: datetime) -> list[Deployment]:
     today = now.astimezone(zone).date()
     cached = _CACHE.get(ds)
     if cached is None or cached[0] != today:
-        start = today - timedelta(days=HISTORY_DAYS)
+        # A world loaded by hand (a test's) has deployments only over the span it covers.
+        firsts = [t[0] for t in (ds.incidents, ds.runs, ds.pulls) if len(t)]
+        if not firsts:
+            _CACHE[ds] = (today, [])
+            return []
+        earliest = min((x.created_at for x in firsts), default=now).astimezone(zone).date()
+        start = max(today - timedelta(days=HISTORY_DAYS), earliest)
         items: list[Deployment] = []
-        for offset in range(HISTORY_DAYS + 2):
+        for offset in range((today - start).days + 2):
             items += _day_deployments(ds, start + timedelta(days=offset), zone)
         since = datetime(start.year, start.month, start.day, tzinfo=zone)
-        items += _before_incidents(ds, since, since + timedelta(days=HISTORY_DAYS + 2))
+        items += _before_incidents(ds, since, now + timedelta(days=2))
         items.sort(key=lambda d: (d.created_at, d.environment, d.services))
         used: set[int] = set()
         numbered = []
