@@ -65,3 +65,17 @@ def test_the_history_has_every_environment_rollbacks_and_deployments_before_inci
     assert all(d.created_at <= now for d in items)
     # The same list on every request.
     assert deployments_of(ds, now) == items
+
+
+def test_a_world_loaded_by_hand_has_deployments_only_over_its_span() -> None:
+    from datetime import UTC, datetime
+
+    from sandbox.dataset import Dataset, Items
+    from sandbox.facts import TEAM
+    from sandbox.models import Incident
+
+    now = datetime(2026, 3, 11, 18, 30, tzinfo=UTC)
+    assert deployments_of(Dataset(TEAM, Items()), now) == []
+    one = Items(incidents=[Incident(id="Q1", created_at=datetime(2026, 3, 9, tzinfo=UTC))])
+    items = deployments_of(Dataset(TEAM, one), now)
+    assert items and min(d.created_at for d in items) >= datetime(2026, 3, 8, tzinfo=UTC)
