@@ -185,6 +185,11 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
             skipped=overview.figures.skipped,
             trend=trend_rows,
             chart=chart,
-            deploys=dora_section(since=window.since, until=window.until, as_of=now),
+            deploys=dora_section(
+                since=window.since,
+                until=window.until,
+                as_of=now,
+                sprints=[(p.sprint.number, p.window.since, p.window.until) for p in overview.trend],
+            ),
         )
     return render(request, "incidents/metrics.html", ctx, status=400 if error else 200)

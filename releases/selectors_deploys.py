@@ -189,15 +189,16 @@ def incident_starts(*, since: datetime, until: datetime) -> list[dora.IncidentSt
     return [dora.IncidentStart(id=pk, service=name, started=at) for pk, name, at in rows]
 
 
-def dora_figures(*, since: datetime, until: datetime, as_of: datetime) -> DoraFigures:
-    """Deployment frequency and change failure rate of [since, until), prod and all: two
-    queries, the deployments and the incidents, whatever their number."""
-    window = failure_window()
-    reach = until + window  # a deployment near the end is judged by what followed it
-    deployments, details = deployment_facts(since=since, until=reach)
-    incidents = incident_starts(since=since, until=reach)
-    zone = team_zone()
-    scopes = tuple(
+def _scopes(
+    deployments: list[dora.DeploymentFacts],
+    incidents: list[dora.IncidentStart],
+    *,
+    since: datetime,
+    until: datetime,
+    as_of: datetime,
+) -> tuple[ScopeFigures, ...]:
+    zone, window = team_zone(), failure_window()
+    return tuple(
         ScopeFigures(
             key=key,
             environment=environment,
@@ -221,6 +222,16 @@ def dora_figures(*, since: datetime, until: datetime, as_of: datetime) -> DoraFi
         )
         for key, environment in dora.scopes()
     )
+
+
+def dora_figures(*, since: datetime, until: datetime, as_of: datetime) -> DoraFigures:
+    """Deployment frequency and change failure rate of [since, until), prod and all: two
+    queries, the deployments and the incidents, whatever their number."""
+    window = failure_window()
+    reach = until + window  # a deployment near the end is judged by what followed it
+    deployments, details = deployment_facts(since=since, until=reach)
+    incidents = incident_starts(since=since, until=reach)
+    scopes = _scopes(deployments, incidents, since=since, until=until, as_of=as_of)
     return DoraFigures(since, until, as_of, window, scopes, details)
 
 
@@ -258,3 +269,31 @@ def releases_document(*, since: datetime, until: datetime, as_of: datetime) -> d
             _failure_json(f, figures.deployments) for f in every.failures.failures
         ],
     }
+
+
+@dataclass(frozen=True)
+class SprintDeploys:
+    """One sprint of the trend: its window and the figures of each scope."""
+
+    number: int
+    since: datetime
+    until: datetime
+    scopes: tuple[ScopeFigures, ...]
+
+
+def dora_trend(
+    sprints: list[tuple[int, datetime, datetime]], *, as_of: datetime
+) -> list[SprintDeploys]:
+    """The figures of each (number, since, until) sprint, from the same two queries over
+    their whole span."""
+    if not sprints:
+        return []
+    window = failure_window()
+    first, last = min(s for _, s, _ in sprints), max(u for _, _, u in sprints)
+    deployments, _ = deployment_facts(since=first, until=last + window)
+    incidents = incident_starts(since=first, until=last + window)
+    out = []
+    for number, since, until in sprints:
+        scopes = _scopes(deployments, incidents, since=since, until=until, as_of=as_of)
+        out.append(SprintDeploys(number, since, until, scopes))
+    return out

@@ -190,30 +190,39 @@ def _per_week(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-def dora_section(*, since: datetime, until: datetime, as_of: datetime) -> dict[str, Any]:
+def _scope_cells(scope: selectors.ScopeFigures, since: datetime, until: datetime) -> dict:
+    """One scope's numbers, each with the deployments list behind it."""
+    f, cfr = scope.frequency, scope.failures
+    listing = reverse("deployment-list")
+    params = {"since": isoformat_utc(since), "until": isoformat_utc(until)}
+    if scope.environment:
+        params["environment"] = scope.environment
+    failed = ",".join(str(x.deployment.id) for x in cfr.failures)
+    return {
+        "label": "Production" if scope.environment else "All environments",
+        "deployments": f.deployments,
+        "deployments_href": f"{listing}?{urlencode(params)}",
+        "deploy_days": f.deploy_days,
+        "deploys_per_week": _per_week(f.deploys_per_week),
+        "deploy_days_per_week": _per_week(f.deploy_days_per_week),
+        "failed": cfr.failed,
+        "failed_href": f"{listing}?{urlencode({'ids': failed})}" if failed else "",
+        "rate": _percent(cfr.rate),
+    }
+
+
+def dora_section(
+    *,
+    since: datetime,
+    until: datetime,
+    as_of: datetime,
+    sprints: list[tuple[int, datetime, datetime]] | None = None,
+) -> dict[str, Any]:
     """The metrics page's deployment figures, prod and all environments, each number
-    linking to the deployments behind it, and each failed deployment with why."""
+    linking to the deployments behind it, each failed deployment with why, and the same
+    figures for each sprint of the trend."""
     figures = selectors.dora_figures(since=since, until=until, as_of=as_of)
     listing = reverse("deployment-list")
-    window = {"since": isoformat_utc(since), "until": isoformat_utc(until)}
-    rows = []
-    for scope in figures.scopes:
-        f, cfr = scope.frequency, scope.failures
-        env = {"environment": scope.environment} if scope.environment else {}
-        failed = ",".join(str(x.deployment.id) for x in cfr.failures)
-        rows.append(
-            {
-                "label": "Production" if scope.environment else "All environments",
-                "deployments": f.deployments,
-                "deployments_href": f"{listing}?{urlencode({**window, **env})}",
-                "deploy_days": f.deploy_days,
-                "deploys_per_week": _per_week(f.deploys_per_week),
-                "deploy_days_per_week": _per_week(f.deploy_days_per_week),
-                "failed": cfr.failed,
-                "failed_href": f"{listing}?{urlencode({'ids': failed})}" if failed else "",
-                "rate": _percent(cfr.rate),
-            }
-        )
     every = next(s for s in figures.scopes if s.environment is None)
     failures = [
         {
@@ -228,8 +237,17 @@ def dora_section(*, since: datetime, until: datetime, as_of: datetime) -> dict[s
         }
         for x in every.failures.failures
     ]
+    trend = [
+        {
+            "number": point.number,
+            "page": reverse("incident-metrics") + f"?sprint={point.number}",
+            "scopes": [_scope_cells(s, point.since, point.until) for s in point.scopes],
+        }
+        for point in selectors.dora_trend(sprints or [], as_of=as_of)
+    ]
     return {
-        "rows": rows,
+        "rows": [_scope_cells(s, since, until) for s in figures.scopes],
         "failures": failures,
+        "trend": trend,
         "window_hours": f"{figures.window / timedelta(hours=1):g}",
     }

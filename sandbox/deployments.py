@@ -5,11 +5,12 @@ deployments that preceded some incidents come from those incidents, so the list 
 same on every request and grows with the live clock like the rest of the sandbox.
 
 - Weekdays: a few deployments to dev and qa, fewer to sandbox and prod-test, and prod on
-  about a third of them; each names one to three of the team's services in its payload
-  (`{"services": {"svc-bgs-api": "<sha>"}}`), the way a monorepo's pipeline would.
-- About one incident in four on a known service (two a day at most) had a prod deployment
-  of that service one to six hours before it; a third of those were rolled back once the
-  incident started.
+  more than half of them; each names one to three of the team's services (prod one) in
+  its payload (`{"services": {"svc-bgs-api": "<sha>"}}`), the way a monorepo's
+  pipeline would.
+- About one incident in twenty-five on a known service (two a day at most) had a prod
+  deployment of that service one to six hours before it; a third of those were rolled
+  back once the incident started.
 - A few deployments fail outright (never `success`); a few prod ones are rolled back
   (`failure` after `success`, "Rolled back to the previous version").
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 ENVIRONMENTS = ("dev", "qa", "sandbox", "prod-test", "prod")
 # Deployments a weekday sees per environment: (most, chance of each).
 PER_DAY = {"dev": (3, 0.6), "qa": (2, 0.5), "sandbox": (1, 0.3), "prod-test": (1, 0.35)}
-PROD_DAY_CHANCE = 0.35
+PROD_DAY_CHANCE = 0.6
 HISTORY_DAYS = 183
 ID_BASE = 1_700_000_000
 
@@ -83,8 +84,10 @@ def _statuses(rand: Rand, start: datetime, *, rolled_back_at: datetime | None) -
     return out
 
 
-def _services(rand: Rand, names: list[str], weights: list[float]) -> tuple[tuple[str, str], ...]:
-    count = rand.integer("count", 1, 3)
+def _services(
+    rand: Rand, names: list[str], weights: list[float], *, most: int = 3
+) -> tuple[tuple[str, str], ...]:
+    count = rand.integer("count", 1, most)
     chosen: list[str] = []
     for n in range(count):
         pick = rand.weighted(f"svc{n}", list(zip(names, weights, strict=True)))
@@ -111,13 +114,14 @@ def _day_deployments(ds: Dataset, day: date, zone: ZoneInfo) -> list[Deployment]
             hours=one.between("hour", 9, 17)
         )
         rollback = None
-        if env in ("prod", "prod-test") and one.chance("rollback", 0.05):
+        if env in ("prod", "prod-test") and one.chance("rollback", 0.08):
             rollback = local + timedelta(minutes=one.between("rollback-after", 30, 180))
         out.append(
             Deployment(
                 id=0,
                 environment=env,
-                services=_services(one, names, weights),
+                # Outside the release, prod gets one service at a time.
+                services=_services(one, names, weights, most=1 if env == "prod" else 3),
                 creator=one.pick("creator", logins),
                 created_at=local,
                 statuses=tuple(_statuses(one, local, rolled_back_at=rollback)),
@@ -139,7 +143,7 @@ def _before_incidents(ds: Dataset, since: datetime, until: datetime) -> list[Dep
         service = names.get(incident.service_id)
         day = incident.created_at.astimezone(zone).date()
         # At most two a day: the scale scenario's fifty pages a day are not fifty hotfixes.
-        if service is None or not rand.chance("caused", 0.25) or per_day.get(day, 0) >= 2:
+        if service is None or not rand.chance("caused", 0.04) or per_day.get(day, 0) >= 2:
             continue
         per_day[day] = per_day.get(day, 0) + 1
         at = incident.created_at - timedelta(hours=rand.between("lead", 1, 6))

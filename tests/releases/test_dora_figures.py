@@ -7,8 +7,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from incidents import trend_cache
 from incidents.models import Incident, State
 from releases.deploy_models import Deployment
 from releases.selectors_deploys import releases_document
@@ -160,6 +163,34 @@ def test_the_metrics_page_shows_them_with_every_failure_linked(history, client, 
     assert "incident #" in body and "rolled back" in body
 
 
+@pytest.fixture
+def sprints(db):
+    from datetime import date
+
+    from rotations.models import Sprint
+
+    Sprint.objects.create(number=4, start_date=date(2026, 2, 18), end_date=date(2026, 3, 4))
+    Sprint.objects.create(number=5, start_date=date(2026, 3, 4), end_date=date(2026, 3, 18))
+
+
+def test_the_page_has_the_figures_per_sprint(history, sprints, client, member, at_now):
+    client.force_login(member)
+    response = client.get(reverse("incident-metrics"))  # this sprint, 5
+    trend = response.context["deploys"]["trend"]
+    assert [point["number"] for point in trend] == [4, 5]
+    prod, every = trend[1]["scopes"]
+    assert (prod["deployments"], prod["failed"], every["deployments"], every["failed"]) == (
+        3,
+        2,
+        5,
+        3,
+    )
+    assert trend[0]["scopes"][1]["deployments"] == 0
+    assert client.get(every["failed_href"]).context["page"].paginator.count == 3
+    assert client.get(prod["deployments_href"]).context["page"].paginator.count == 3
+    assert trend[1]["scopes"] == response.context["deploys"]["rows"]
+
+
 def test_an_empty_window_says_so(client, member, at_now, claims):
     client.force_login(member)
     response = client.get(reverse("incident-metrics"), WINDOW)
@@ -168,9 +199,10 @@ def test_an_empty_window_says_so(client, member, at_now, claims):
 
 
 def test_the_figures_take_the_same_queries_at_thousands_of_rows(
-    client, member, claims, at_now, django_assert_num_queries
+    client, member, claims, sprints, at_now, django_assert_num_queries
 ):
     client.force_login(member)
+    page_queries = []
     service = Service.objects.get(name="svc-claims-api")
     for size in (10, 3000):
         start = NOW - timedelta(days=6)
@@ -199,5 +231,8 @@ def test_the_figures_take_the_same_queries_at_thousands_of_rows(
         with django_assert_num_queries(14):
             response = client.get(reverse("api-metrics"), {**WINDOW, "as_of": NOW.isoformat()})
         assert response.json()["releases"] == doc
-        with django_assert_num_queries(10):
-            assert client.get(reverse("incident-metrics"), WINDOW).status_code == 200
+        trend_cache.clear()  # cold both times: the incident trend reads its sprints again
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("incident-metrics")).status_code == 200
+        page_queries.append(len(page))
+    assert page_queries[0] == page_queries[1]  # this sprint with its trend, as many at 3000
