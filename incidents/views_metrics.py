@@ -19,6 +19,7 @@ from incidents.metrics import IncidentMetrics
 from incidents.models import Source
 from incidents.templatetags.incident_format import duration
 from incidents.windows import Window, WindowError, isoformat_utc
+from releases.views_deploys import dora_section
 from rotations.selectors import current_sprint
 
 
@@ -191,5 +192,11 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
                     since=window.since, until=window.until, counted=(*m.resolved_ids, *m.open_ids)
                 )
             ],
+            deploys=dora_section(
+                since=window.since,
+                until=window.until,
+                as_of=now,
+                sprints=[(p.sprint.number, p.window.since, p.window.until) for p in overview.trend],
+            ),
         )
     return render(request, "incidents/metrics.html", ctx, status=400 if error else 200)

@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from incidents.selectors import metrics_document as incidents_document
+from releases.selectors_deploys import releases_document
 from security.selectors import security_document
 
 
 def metrics_document(*, since: datetime, until: datetime, as_of: datetime) -> dict[str, Any]:
-    """`{"since", "until", "as_of", "incidents": {...}, "security": {...}}`; null where
-    nothing is measured."""
+    """`{"since", "until", "as_of", "incidents": {...}, "security": {...}, "releases": {...}}`;
+    null where nothing is measured."""
     document = incidents_document(since=since, until=until, as_of=as_of)
     document["security"] = security_document(since=since, until=until, as_of=as_of)
+    document["releases"] = releases_document(since=since, until=until, as_of=as_of)
     return document

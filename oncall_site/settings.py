@@ -229,6 +229,11 @@ GITHUB_SECONDS_BETWEEN_REQUESTS = envfloat("GITHUB_SECONDS_BETWEEN_REQUESTS", 0.
 SYNC_INTERVAL_MINUTES = envintervals()
 SYNC_BACKFILL_DAYS = envint("SYNC_BACKFILL_DAYS", 180, minimum=1)
 
+# Deployments: whether a requester may approve their own deployment request, and how long
+# after a deployment an incident on one of its services counts it as a failed change.
+DEPLOY_SELF_APPROVAL = envbool("DEPLOY_SELF_APPROVAL", False)
+CHANGE_FAILURE_WINDOW_HOURS = envint("CHANGE_FAILURE_WINDOW_HOURS", 24, minimum=1)
+
 # A worker heartbeat older than this makes /healthz report the worker as down.
 WORKER_HEARTBEAT_STALE_SECONDS = envint("WORKER_HEARTBEAT_STALE_SECONDS", 180, minimum=30)
 

@@ -74,3 +74,6 @@ class ReleaseAnswerAdmin(admin.ModelAdmin):
     list_filter = ["opted_in", "team"]
     list_select_related = ["release__sprint", "team", "answered_by"]
     autocomplete_fields = ["answered_by"]
+
+
+from releases import admin_deploys  # noqa: E402,F401 - deploy requests and deployments

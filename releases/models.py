@@ -115,3 +115,7 @@ class ReleaseAnswer(models.Model):
 
     def as_fact(self, team_slug: str) -> schedule.TeamAnswer:
         return schedule.TeamAnswer(team_slug, self.opted_in, dict(self.hashes or {}))
+
+
+# Deploy requests and deployments live in their own module; imported here so Django finds them.
+from releases.deploy_models import *  # noqa: E402,F401,F403

@@ -17,6 +17,7 @@ from datetime import datetime
 from math import ceil
 from typing import Any, TypeVar
 
+from . import deployments
 from . import github_objects as objects
 from . import github_render as render
 from .dataset import Dataset, pull_sha, run_sha
@@ -94,6 +95,7 @@ class GitHub(Vendor):
                 "GET", repo + "/dependabot/alerts", "github.dependabot_alerts", self.list_dependabot
             ),
             route("POST", repo + "/issues", "github.create_issue", self.create_issue),
+            *deployments.routes(self, repo),
         ]
         self._rate_lock = threading.Lock()
         self._window = int(time.time()) // 3600

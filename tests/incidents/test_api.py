@@ -89,6 +89,19 @@ EXPECTED = {
             "median_hours_to_merge": None,
         },
     },
+    # No deployment in two measured weeks: zero a week; no rate without a deployment.
+    "releases": {
+        "change_failure_window_hours": 24.0,
+        "deployments": {"prod": 0, "all": 0},
+        "deploy_days": {"prod": 0, "all": 0},
+        "deploys_per_week": {"prod": 0.0, "all": 0.0},
+        "deploy_days_per_week": {"prod": 0.0, "all": 0.0},
+        "change_failure_rate": {
+            "prod": {"failed": 0, "deployments": 0, "rate": None},
+            "all": {"failed": 0, "deployments": 0, "rate": None},
+        },
+        "failed_deployments": [],
+    },
 }
 
 
@@ -109,7 +122,7 @@ def test_it_answers_the_document_for_a_logged_in_session(client, member, scenari
     response = get_metrics(client, **WINDOW, as_of=AS_OF)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"since", "until", "as_of", "incidents", "security"}
+    assert set(body) == {"since", "until", "as_of", "incidents", "security", "releases"}
     assert set(body["incidents"]) == INCIDENT_KEYS
     assert body == EXPECTED
 

@@ -162,9 +162,11 @@ def test_it_answers_in_the_same_number_of_queries_at_10000_incidents(
     # sprint has the current sprint read for the trend each time (with the settled ones when
     # cold: one query either way).
     # A window's incidents are two queries: those started in it, older ones reaching in.
-    # Partner app performance is one more query everywhere: the window's stored rows.
-    queries = {"this sprint": (13, 12), "a past sprint": (13, 12), "any window": (12, 12)}
-    queries["the API"] = (14, 14)  # the security part: SecRel five, findings two, Dependabot one
+    # Partner app performance is one more query everywhere: the window's stored rows. The
+    # deployment figures add two to each (the deployments and the incidents on services),
+    # and two to a page for their trend over the same sprints.
+    queries = {"this sprint": (17, 16), "a past sprint": (17, 16), "any window": (16, 16)}
+    queries["the API"] = (16, 16)  # the security part: SecRel five, findings two, Dependabot one
     add_incidents(10)
     for size in (10, 10_000):
         if size > 10:

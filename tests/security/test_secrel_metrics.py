@@ -158,7 +158,7 @@ def test_the_api_and_the_command_put_it_under_security(client, member):
     client.force_login(member)
     params = {"since": "2026-03-02", "until": "2026-03-16", "as_of": "2026-03-11T18:30:00Z"}
     body = client.get(reverse("api-metrics"), params).json()
-    assert set(body) == {"since", "until", "as_of", "incidents", "security"}
+    assert set(body) == {"since", "until", "as_of", "incidents", "security", "releases"}
     assert body["security"]["secrel"] == EXPECTED
     out = io.StringIO()
     call_command(

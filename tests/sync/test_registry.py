@@ -30,13 +30,16 @@ def test_it_finds_the_jobs_each_app_declares():
         "github.secrel_runs": "security.sync",
         "github.dependabot_prs": "security.sync",
         "github.code_scanning": "security.sync",
+        "github.deployments": "releases.sync",
         "github.dependabot_alerts": "security.sync",
     }
 
 
 def test_it_selects_all_a_vendor_or_one_job():
     assert len(select(None)) == len(jobs())
+    # In the order of INSTALLED_APPS: releases before security.
     assert [j.key for j in select("github")] == [
+        "github.deployments",
         "github.secrel_runs",
         "github.dependabot_prs",
         "github.code_scanning",

@@ -1,5 +1,5 @@
-"""`manage.py metrics`: the metrics of a window (incidents, security) as JSON (the API's
-document) or text."""
+"""`manage.py metrics`: the metrics of a window (incidents, security, deployments) as JSON
+(the API's document) or text."""
 
 from __future__ import annotations
 
@@ -78,7 +78,22 @@ def as_text(document: dict[str, Any], *, label: str = "") -> str:
             or "none"
         ),
     ]
-    return "\n".join([*lines, *secrel_text(document["security"]["secrel"])])
+    releases = releases_text(document["releases"]) if "releases" in document else []
+    return "\n".join([*lines, *secrel_text(document["security"]["secrel"]), *releases])
+
+
+def releases_text(r: dict[str, Any]) -> list[str]:
+    def scope(key: str) -> str:
+        per_week = r["deploys_per_week"][key]
+        rate = r["change_failure_rate"][key]
+        shown = "—" if rate["rate"] is None else f"{rate['rate']:.0%}"
+        weekly = "—" if per_week is None else f"{per_week:.1f}"
+        return (
+            f"{r['deployments'][key]} on {r['deploy_days'][key]} days ({weekly} a week), "
+            f"{rate['failed']} / {rate['deployments']} failed ({shown})"
+        )
+
+    return [f"  Deploys prod    {scope('prod')}", f"  Deploys all     {scope('all')}"]
 
 
 def secrel_text(s: dict[str, Any]) -> list[str]:

@@ -1,4 +1,5 @@
-"""GitHub: SecRel workflow runs, Dependabot PRs and alerts, code scanning, incident tickets.
+"""GitHub: SecRel workflow runs, Dependabot PRs and alerts, code scanning, incident tickets,
+deployments.
 
 from oncall_site.integrations import github
 
@@ -28,13 +29,16 @@ from oncall_site.integrations.github.resources import (
     iter_code_scanning_findings,
     iter_dependabot_alerts,
     iter_dependabot_prs,
+    iter_deployments,
     iter_workflow_runs,
     normalize_code_scanning_alert,
     normalize_created_issue,
     normalize_dependabot_alert,
     normalize_dependabot_pr,
+    normalize_deployment,
     normalize_job,
     normalize_pull_state,
+    normalize_status,
     normalize_workflow_run,
 )
 from oncall_site.integrations.github.types import (
@@ -42,6 +46,8 @@ from oncall_site.integrations.github.types import (
     CreatedIssue,
     DependabotAlert,
     DependabotPR,
+    Deployment,
+    DeploymentStatus,
     PullState,
     WorkflowJob,
     WorkflowRun,
@@ -57,6 +63,8 @@ __all__ = [
     "Config",
     "CreatedIssue",
     "DependabotAlert",
+    "Deployment",
+    "DeploymentStatus",
     "DependabotPR",
     "PullState",
     "WorkflowJob",
@@ -75,12 +83,15 @@ __all__ = [
     "iter_code_scanning_findings",
     "iter_dependabot_alerts",
     "iter_dependabot_prs",
+    "iter_deployments",
     "iter_workflow_runs",
     "normalize_code_scanning_alert",
     "normalize_created_issue",
     "normalize_dependabot_alert",
     "normalize_dependabot_pr",
+    "normalize_deployment",
     "normalize_job",
     "normalize_pull_state",
+    "normalize_status",
     "normalize_workflow_run",
 ]

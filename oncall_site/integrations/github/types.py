@@ -129,3 +129,29 @@ class CreatedIssue:
     number: int
     html_url: str
     api_url: str
+
+
+@dataclass(frozen=True, order=True)
+class DeploymentStatus:
+    created_at: datetime  # first, so statuses sort by time (then id)
+    id: int
+    state: str  # queued, in_progress, pending, success, failure, error, inactive
+    description: str = ""
+    log_url: str = ""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A GitHub deployment with its statuses, oldest first."""
+
+    id: int
+    environment: str
+    ref: str
+    sha: str
+    task: str
+    description: str
+    creator: str
+    created_at: datetime
+    services: tuple[tuple[str, str], ...]  # (service, commit) from the payload
+    updated_at: datetime | None = None  # moves with each new status
+    statuses: tuple[DeploymentStatus, ...] | None = ()  # None: unchanged, not read again

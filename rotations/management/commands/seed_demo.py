@@ -114,6 +114,10 @@ class Command(BaseCommand):
             from releases.demo import seed_releases
 
             self.stdout.write(f"releases: {seed_releases()} with answers seeded")
+            from releases.demo_deploys import seed_deploy_requests
+
+            made = seed_deploy_requests(decider=user, now=timezone.now())
+            self.stdout.write(f"deploy requests: {made or 'kept'}")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}")
         )
