@@ -19,6 +19,8 @@ from incidents.selectors_needs import incident_needs, open_by_severity, pages_be
 from oncall_site import capacity
 from oncall_site.models import CapacityPolicy
 from oncall_site.needs import Need, ordered
+from releases.selectors import ReleaseRow, next_release
+from releases.selectors_needs import deploy_needs, release_needs
 from rotations.models import Engineer, Rotation, Sprint, team_zone
 from rotations.selectors import current_sprint, last_duty_before
 from security import selectors as security_selectors
@@ -41,6 +43,7 @@ def needs_now(
     secrel: SecrelStatus | None = None,
     queue: Mapping[str, int] | None = None,
     findings: FindingCounts | None = None,
+    release: ReleaseRow | None | object = UNSET,
 ) -> list[Need]:
     """Every app's lines, in the order of `oncall_site.needs`."""
     if sprint is UNSET:
@@ -51,11 +54,15 @@ def needs_now(
         queue = {group: len(ids) for group, ids in queue_ids().items()}
     if findings is None:
         findings = finding_counts(now=now, rules=SlaPolicy.current().rules())
+    if release is UNSET:
+        release = next_release(now=now)
     start = sprint.starts_at if isinstance(sprint, Sprint) else None
     return ordered(
         [
             *incident_needs(now=now, sprint_start=start),
             *security_needs(secrel=secrel, findings=findings, queue=queue),
+            *release_needs(release if isinstance(release, ReleaseRow) else None, now=now),
+            *deploy_needs(),
         ]
     )
 

@@ -34,8 +34,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     secrel = security_selectors.secrel_status(as_of=now)
     pr_count, prs = security_selectors.open_dependabot_prs()
     findings = finding_counts(now=now, rules=SlaPolicy.current().rules())
-    needs = needs_now(now=now, sprint=sprint, secrel=secrel, queue=prs.counts, findings=findings)
+    release = release_selectors.next_release(now=now)
+    needs = needs_now(
+        now=now,
+        sprint=sprint,
+        secrel=secrel,
+        queue=prs.counts,
+        findings=findings,
+        release=release,
+    )
     open_counts = open_by_severity()
+    pending_deploys = sum(n.count for n in needs if n.kind == "deploy_requests")
     ctx = {
         "now": now,
         "needs": needs,
@@ -50,6 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             secrel=secrel,
             findings=findings,
             queue=prs.counts,
+            pending_deploys=pending_deploys,
         ),
         "alerts": alert_card(),
         "fairness": rotation_fairness(now=now),
@@ -58,7 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "secrel": secrel,
         "dependabot_count": pr_count,
         "dependabot_prs": prs,
-        "release": release_selectors.next_release(now=now),
+        "release": release,
     }
     return render(request, "dashboard.html", ctx)
 
