@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from math import ceil
 
+from . import web_pages
 from .faults import Fault
 from .models import JSON, Monitor
 from .server import BadRequest, Request, Response, SandboxState, Vendor, route
@@ -43,6 +44,7 @@ class Datadog(Vendor):
         self.routes = [
             route("GET", "/api/v1/monitor/search", "datadog.monitor_search", self.search),
             route("GET", "/api/v1/validate", "datadog.validate", self.validate),
+            *web_pages.datadog_pages(self),
         ]
 
     def error(self, status: int, message: str) -> Response:

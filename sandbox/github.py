@@ -17,6 +17,7 @@ from datetime import datetime
 from math import ceil
 from typing import Any, TypeVar
 
+from . import github_issues, web_pages
 from . import github_objects as objects
 from . import github_render as render
 from .dataset import Dataset, pull_sha, run_sha
@@ -94,6 +95,8 @@ class GitHub(Vendor):
                 "GET", repo + "/dependabot/alerts", "github.dependabot_alerts", self.list_dependabot
             ),
             route("POST", repo + "/issues", "github.create_issue", self.create_issue),
+            route("GET", repo + "/issues", "github.issues", self.list_issues),
+            *web_pages.github_pages(self),
         ]
         self._rate_lock = threading.Lock()
         self._window = int(time.time()) // 3600
@@ -500,6 +503,9 @@ class GitHub(Vendor):
             for rel, cursor in rels
         ]
         return chunk, ({"Link": ", ".join(links)} if links else {})
+
+    def list_issues(self, req: Request, owner: str, repo: str) -> Response:
+        return github_issues.list_issues(self, req, owner, repo)
 
     def create_issue(self, req: Request, owner: str, repo: str) -> Response:
         ds, now = self._snapshot(owner, repo)

@@ -30,12 +30,14 @@ def test_it_finds_the_jobs_each_app_declares():
         "github.dependabot_prs": "security.sync",
         "github.code_scanning": "security.sync",
         "github.dependabot_alerts": "security.sync",
+        "github.incident_tickets": "incidents.sync",
     }
 
 
 def test_it_selects_all_a_vendor_or_one_job():
     assert len(select(None)) == len(jobs())
     assert [j.key for j in select("github")] == [
+        "github.incident_tickets",
         "github.secrel_runs",
         "github.dependabot_prs",
         "github.code_scanning",

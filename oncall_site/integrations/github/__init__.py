@@ -1,4 +1,5 @@
-"""GitHub: SecRel workflow runs, Dependabot PRs and alerts, code scanning, incident tickets.
+"""GitHub: SecRel workflow runs, Dependabot PRs and alerts, code scanning, incident tickets
+(created, and found in the issues that name an incident).
 
 from oncall_site.integrations import github
 
@@ -28,11 +29,13 @@ from oncall_site.integrations.github.resources import (
     iter_code_scanning_findings,
     iter_dependabot_alerts,
     iter_dependabot_prs,
+    iter_issues,
     iter_workflow_runs,
     normalize_code_scanning_alert,
     normalize_created_issue,
     normalize_dependabot_alert,
     normalize_dependabot_pr,
+    normalize_issue,
     normalize_job,
     normalize_pull_state,
     normalize_workflow_run,
@@ -42,6 +45,7 @@ from oncall_site.integrations.github.types import (
     CreatedIssue,
     DependabotAlert,
     DependabotPR,
+    Issue,
     PullState,
     WorkflowJob,
     WorkflowRun,
@@ -58,6 +62,7 @@ __all__ = [
     "CreatedIssue",
     "DependabotAlert",
     "DependabotPR",
+    "Issue",
     "PullState",
     "WorkflowJob",
     "WorkflowRun",
@@ -75,11 +80,13 @@ __all__ = [
     "iter_code_scanning_findings",
     "iter_dependabot_alerts",
     "iter_dependabot_prs",
+    "iter_issues",
     "iter_workflow_runs",
     "normalize_code_scanning_alert",
     "normalize_created_issue",
     "normalize_dependabot_alert",
     "normalize_dependabot_pr",
+    "normalize_issue",
     "normalize_job",
     "normalize_pull_state",
     "normalize_workflow_run",

@@ -129,3 +129,16 @@ class CreatedIssue:
     number: int
     html_url: str
     api_url: str
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An issue (never a pull request) as the incident tickets job reads it."""
+
+    number: int
+    title: str
+    body: str
+    state: str  # open, closed
+    html_url: str
+    created_at: datetime
+    updated_at: datetime
