@@ -34,6 +34,7 @@ from oncall_site.integrations import datadog, github, pagerduty
 from oncall_site.integrations.errors import BadPayload, UpstreamError
 from oncall_site.integrations.timestamps import parse_instant
 from oncall_site.links import http_url
+from oncall_site.models import SyncJobState
 from oncall_site.sync import Ownership, SyncContext, job, upsert, vendors
 from rotations.models import Service
 
@@ -354,7 +355,7 @@ def datadog_monitors(ctx: SyncContext) -> None:
     ctx.note(f"{len(seen)} monitor(s) alerting")
 
 
-# An issue naming an incident PagerDuty has not synced yet is read again until this has passed.
+# Issues edited just before the last run may be listed late; reread this much.
 TICKETS_OVERLAP = timedelta(hours=1)
 
 
@@ -440,8 +441,8 @@ def link_tickets(chosen: Mapping[int, github.Issue], *, now: datetime) -> int:
 
 @job(vendors.GITHUB, "incident_tickets", label="incident tickets", minutes=5)
 def github_incident_tickets(ctx: SyncContext) -> None:
-    """Issues updated since the last run (minus an hour; the first run reaches back
-    SYNC_BACKFILL_DAYS) that name a PagerDuty incident by number or link (as the Slack
+    """Issues updated since the last run (minus an hour; the first run, and every run until
+    PagerDuty's incidents have synced once, reaches back SYNC_BACKFILL_DAYS) that name a PagerDuty incident by number or link (as the Slack
     incident workflow writes them) become that incident's ticket, when it has none."""
     config: github.Config = ctx.config
     cursor = _timestamp(ctx.cursor.get("issues_since"))
@@ -467,4 +468,20 @@ def github_incident_tickets(ctx: SyncContext) -> None:
     ctx.note(
         f"{ctx.fetched} issue(s) since {since:%Y-%m-%d %H:%M} UTC; {ctx.written} ticket(s) linked"
     )
-    ctx.cursor["issues_since"] = ctx.now.isoformat()
+    read_to = pagerduty_caught_up(ctx.now)
+    if read_to is not None:
+        ctx.cursor["issues_since"] = read_to.isoformat()
+
+
+def pagerduty_caught_up(now: datetime) -> datetime | None:
+    """How far the issues have been read for good: up to PagerDuty's last successful sync
+    (an issue opened before its incident arrived here is read again), None before the first
+    one (the next run reads the whole backfill again). Without PagerDuty, up to `now`."""
+    if pagerduty.config_from_settings() is None:
+        return now
+    last = (
+        SyncJobState.objects.filter(job="pagerduty.incidents")
+        .values_list("last_success_at", flat=True)
+        .first()
+    )
+    return min(last, now) if last is not None else None

@@ -217,7 +217,7 @@ def pagerduty_pages(vendor: PagerDuty) -> list[Route]:
                 ("Status", found.status(now)),
                 ("Urgency", found.urgency),
                 ("Priority", found.priority),
-                ("Service", found.service_id),
+                ("Service", getattr(ds.facts.service(found.service_id), "name", found.service_id)),
                 ("Triggered", iso(found.created_at)),
                 ("Resolved", _when(found.resolved_at, now)),
             ],

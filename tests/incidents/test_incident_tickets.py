@@ -11,6 +11,7 @@ from incidents import sync
 from incidents.models import Incident, IncidentUpdate
 from oncall_site.integrations import github
 from oncall_site.integrations.errors import BadPayload
+from oncall_site.models import SyncJobState
 from oncall_site.sync import run_job
 from sandbox import Incident as Upstream
 from sandbox import Items
@@ -210,3 +211,22 @@ def test_the_job_links_the_workflows_issues_and_skips_pull_requests(upstreams, d
     again = run_job(JOB)
     assert again.status == "ok" and again.written == 0
     assert IncidentUpdate.objects.filter(text__contains="GitHub issue").count() == 2
+
+
+def test_issues_are_read_again_until_pagerduty_has_brought_their_incidents(upstreams, demo_team):
+    now = upstreams.now()
+    page = Upstream(id="QPAGE00001", created_at=now - timedelta(days=3), number=100)
+    ticket = UpstreamIssue(
+        number=3001,
+        title="Incident {number}",
+        incident_id=page.id,
+        created_at=page.created_at + timedelta(minutes=4),
+    )
+    upstreams.load_items(Items(incidents=[page], issues=[ticket]))
+    # The worker ran the tickets first: nothing to link yet, and the cursor stays put.
+    assert run_job(JOB).written == 0
+    assert "issues_since" not in SyncJobState.objects.get(job=JOB).cursor
+    assert run_job("pagerduty.incidents").status == "ok"
+    assert run_job(JOB).written == 1
+    assert Incident.objects.get(number=100).ticket_url.endswith("/issues/3001")
+    assert SyncJobState.objects.get(job=JOB).cursor["issues_since"]
