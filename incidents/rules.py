@@ -12,6 +12,7 @@ test checks the two agree row by row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -166,3 +167,64 @@ def monitor_severity(tags: Iterable[str]) -> str:
         return PRIORITY_SEVERITY[priority]
     severity = (tag_value(tags, "severity") or "").upper().replace(" ", "")
     return severity if severity in {"SEV1", "SEV2", "SEV3", "SEV4"} else ""
+
+
+# A GitHub issue's text: which PagerDuty incidents it names
+
+# "PagerDuty #1234", "PagerDuty incident 1234", "PD-1234", "Incident #1234", "incident: 1234".
+_NAMED_NUMBER = re.compile(
+    r"(?<![\w/#-])(?:pagerduty(?:\s+incident)?|pd|incident)\s*(?:[:#-]\s*)?#?\s*(\d{1,9})\b"
+    r"(?![-./:]\d)(?!\s+on the on-call dashboard)",
+    re.IGNORECASE,
+)
+# An incident page: https://<subdomain>.pagerduty.com/incidents/Q1ABC2DEF3[/timeline][?...]
+_INCIDENT_LINK = re.compile(r"https?://([^/\s)\]>\"']+)/incidents/([A-Za-z0-9]{5,20})\b")
+
+
+@dataclass(frozen=True)
+class IncidentReferences:
+    """The PagerDuty incidents a text names: by number, and by the id in a link."""
+
+    numbers: tuple[int, ...] = ()
+    ids: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.numbers or self.ids)
+
+
+def pagerduty_host(host: str, extra_hosts: Iterable[str] = ()) -> bool:
+    """pagerduty.com and its subdomains (each account's web app is `<subdomain>.pagerduty.com`),
+    and the hosts passed in (where PagerDuty's API answers elsewhere, its pages do too)."""
+    host = host.lower()
+    bare = host.split(":", 1)[0]
+    return (
+        bare == "pagerduty.com"
+        or bare.endswith(".pagerduty.com")
+        or host in {h.lower() for h in extra_hosts}
+    )
+
+
+def incident_references(text: str, *, extra_hosts: Iterable[str] = ()) -> IncidentReferences:
+    """The PagerDuty incidents a GitHub issue's title or body names, as the team's Slack
+    incident workflow writes them:
+
+    - by number, after "PagerDuty", "PagerDuty incident", "PD" or "Incident" (any case),
+      with or without `#`, `:` or `-` between: "PagerDuty #1234", "Incident 1234",
+      "incident: #1234", "PD-1234";
+    - by link to the incident's page, `https://<subdomain>.pagerduty.com/incidents/<ID>`
+      (a longer path or a query after the id is fine; `extra_hosts` adds hosts, e.g. a
+      sandbox's).
+
+    Not references: a bare "#1234" (GitHub's own issue and PR references: "fixes #1234",
+    "PR #1234"), "incidents" in the plural, a number that is part of a date, version or
+    time ("Incident 2026-03-11", "incident 1.2"), a word ending in "incident"
+    ("postincident 12"), an "/incidents/" link on any other host, and "Incident #N on the
+    on-call dashboard", the back-link this site writes in the tickets it opens (its N is
+    the site's own incident number, not PagerDuty's). Numbers and ids come out sorted,
+    each once; the caller decides which name an incident it knows.
+    """
+    numbers = {int(m.group(1)) for m in _NAMED_NUMBER.finditer(text)}
+    ids = {
+        m.group(2) for m in _INCIDENT_LINK.finditer(text) if pagerduty_host(m.group(1), extra_hosts)
+    }
+    return IncidentReferences(numbers=tuple(sorted(numbers)), ids=tuple(sorted(ids)))

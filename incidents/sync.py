@@ -1,5 +1,5 @@
-"""Jobs of the incidents app: PagerDuty incidents, Datadog monitors and partner app
-performance.
+"""Jobs of the incidents app: PagerDuty incidents, Datadog monitors, partner app
+performance, and the GitHub issues that name a PagerDuty incident (linked as its ticket).
 
 PagerDuty owns an incident's title, status, times, priority, urgency and service. What
 people add here — impacts, timeline, ticket, root cause — is never touched, a corrected
@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.models import Q
 
 from incidents import partner_performance, performance
 from incidents.metrics import severity_from_pagerduty
@@ -22,15 +24,20 @@ from incidents.models import (
     OPEN_STATES,
     DatadogMonitor,
     Incident,
+    IncidentUpdate,
     PerformanceStatus,
     ServicePerformance,
     Source,
     State,
+    UpdateKind,
 )
-from oncall_site.integrations import datadog, pagerduty
+from incidents.rules import incident_references
+from incidents.tickets import CLAIM_EXPIRES
+from oncall_site.integrations import datadog, github, pagerduty
 from oncall_site.integrations.errors import BadPayload, UpstreamError
 from oncall_site.integrations.timestamps import parse_instant
 from oncall_site.links import http_url
+from oncall_site.models import SyncJobState
 from oncall_site.sync import Ownership, SyncContext, job, upsert, vendors
 from rotations.models import Service
 
@@ -511,3 +518,135 @@ def _step(read: datadog.MetricSeries) -> timedelta | None:
 
 def _plain_points(points: Any) -> list[list[Any]]:
     return [[int(at.timestamp()), value] for at, value in points]
+
+
+# Issues edited just before the last run may be listed late; reread this much.
+TICKETS_OVERLAP = timedelta(hours=1)
+
+
+def pagerduty_web_hosts() -> tuple[str, ...]:
+    """Hosts besides pagerduty.com whose `/incidents/<ID>` links are PagerDuty's: the API's
+    own host when it is not PagerDuty's (a proxy, or the sandbox serving both)."""
+    return (urlsplit(settings.PAGERDUTY_API_URL).netloc,)
+
+
+def ticket_candidates(
+    issues: list[github.Issue], *, extra_hosts: tuple[str, ...] = ()
+) -> tuple[dict[int, github.Issue], list[str]]:
+    """Incident pk -> the oldest issue naming it (by creation, then number), and the
+    PagerDuty links that name no incident stored here, each in words."""
+    refs = {
+        i.number: incident_references(f"{i.title}\n{i.body}", extra_hosts=extra_hosts)
+        for i in issues
+    }
+    numbers = {n for r in refs.values() for n in r.numbers}
+    ids = {x for r in refs.values() for x in r.ids}
+    if not numbers and not ids:
+        return {}, []
+    by_number: dict[int, int] = {}
+    by_id: dict[str, int] = {}
+    rows = Incident.objects.filter(source=Source.PAGERDUTY).filter(
+        Q(number__in=numbers) | Q(external_id__in=ids)
+    )
+    for pk, number, external_id in rows.values_list("pk", "number", "external_id"):
+        if number is not None:
+            by_number[number] = pk
+        by_id[external_id] = pk
+    chosen: dict[int, github.Issue] = {}
+    unknown: list[str] = []
+    for issue in issues:
+        found = refs[issue.number]
+        pks = {by_number[n] for n in found.numbers if n in by_number}
+        pks |= {by_id[x] for x in found.ids if x in by_id}
+        unknown += [
+            f"GitHub issue #{issue.number} links PagerDuty incident {x}, which is not synced here"
+            for x in found.ids
+            if x not in by_id
+        ]
+        for pk in pks:
+            keep_oldest(chosen, pk, issue)
+    return chosen, unknown
+
+
+def keep_oldest(chosen: dict[int, github.Issue], pk: int, issue: github.Issue) -> None:
+    """An incident named by two issues keeps the one opened first (then the lower number)."""
+    held = chosen.get(pk)
+    if held is None or (issue.created_at, issue.number) < (held.created_at, held.number):
+        chosen[pk] = issue
+
+
+def link_tickets(chosen: Mapping[int, github.Issue], *, now: datetime) -> int:
+    """Link each issue as its incident's ticket where the incident has none (a ticket a
+    person set, or one being created right now, stands), with a note in its timeline.
+    Returns the incidents linked; a repeat with the same issues links none."""
+    linked = 0
+    free = Incident.objects.filter(pk__in=list(chosen), ticket_url="").filter(
+        Q(ticket_requested_at__isnull=True) | Q(ticket_requested_at__lt=now - CLAIM_EXPIRES)
+    )
+    for incident in free.only("pk"):
+        issue = chosen[incident.pk]
+        url = http_url(issue.html_url)
+        # Conditional: a person linking a ticket meanwhile keeps theirs.
+        if not url or not Incident.objects.filter(pk=incident.pk, ticket_url="").update(
+            ticket_url=url
+        ):
+            continue
+        # Not `timeline_record`: a note the sync writes is no update to the partner teams,
+        # so it must not reset a SEV1-2's 30-minute update clock.
+        IncidentUpdate.objects.create(
+            incident=incident,
+            kind=UpdateKind.NOTE,
+            text=f"Ticket linked from GitHub issue #{issue.number} “{issue.title[:200]}”, "
+            f"which names this incident: {url}",
+            at=now,
+        )
+        linked += 1
+    return linked
+
+
+@job(vendors.GITHUB, "incident_tickets", label="incident tickets", minutes=5)
+def github_incident_tickets(ctx: SyncContext) -> None:
+    """Issues updated since the last run (minus an hour; the first run, and every run until
+    PagerDuty's incidents have synced once, reaches back SYNC_BACKFILL_DAYS) that name a PagerDuty incident by number or link (as the Slack
+    incident workflow writes them) become that incident's ticket, when it has none."""
+    config: github.Config = ctx.config
+    cursor = _timestamp(ctx.cursor.get("issues_since"))
+    if cursor is not None:
+        since = min(cursor, ctx.now) - TICKETS_OVERLAP
+    else:
+        since = ctx.now - timedelta(days=settings.SYNC_BACKFILL_DAYS)
+    hosts = pagerduty_web_hosts()
+
+    def unreadable(raw: Mapping[str, Any], error: Exception) -> None:
+        ctx.flag(f"GitHub issue {raw.get('number')!r} could not be read ({error})")
+
+    chosen: dict[int, github.Issue] = {}
+    stream = github.iter_issues(ctx.client, config, since=since, on_unreadable=unreadable)
+    for chunk in ctx.batches(stream, 100):
+        ctx.fetched += len(chunk)
+        found, unknown = ticket_candidates(chunk, extra_hosts=hosts)
+        for message in unknown:
+            ctx.flag(message)
+        for pk, issue in found.items():
+            keep_oldest(chosen, pk, issue)
+    ctx.written += link_tickets(chosen, now=ctx.now)
+    ctx.note(
+        f"{ctx.fetched} issue(s) since {since:%Y-%m-%d %H:%M} UTC; {ctx.written} ticket(s) linked"
+    )
+    read_to = pagerduty_caught_up(ctx.now)
+    if read_to is not None:
+        ctx.cursor["issues_since"] = read_to.isoformat()
+
+
+def pagerduty_caught_up(now: datetime) -> datetime | None:
+    """How far the issues have been read for good: up to PagerDuty's last successful sync
+    (an issue opened before its incident arrived here is read again), None before the first
+    one (the next run reads the whole backfill again). Without PagerDuty, up to `now`."""
+    if pagerduty.config_from_settings() is None:
+        return now
+    last = (
+        SyncJobState.objects.filter(job="pagerduty.incidents")
+        .values_list("last_success_at", flat=True)
+        .first()
+    )
+    return min(last, now) if last is not None else None

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from math import ceil
 
-from . import datadog_metrics
+from . import datadog_metrics, web_pages
 from .faults import Fault
 from .models import JSON, Monitor
 from .server import BadRequest, Request, Response, SandboxState, Vendor, route
@@ -46,6 +46,7 @@ class Datadog(Vendor):
             route("GET", "/api/v1/monitor/search", "datadog.monitor_search", self.search),
             route("GET", "/api/v1/query", "datadog.query", self.query),
             route("GET", "/api/v1/validate", "datadog.validate", self.validate),
+            *web_pages.datadog_pages(self),
         ]
 
     def error(self, status: int, message: str) -> Response:

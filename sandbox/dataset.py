@@ -23,6 +23,7 @@ from .models import (
     CommitStatus,
     DependabotAlert,
     Incident,
+    Issue,
     LogEntry,
     Monitor,
     OncallShift,
@@ -56,6 +57,7 @@ class Items:
     code_scanning_alerts: list[CodeScanningAlert] = field(default_factory=list)
     dependabot_alerts: list[DependabotAlert] = field(default_factory=list)
     monitors: list[Monitor] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
 
     def extend(self, other: Items) -> None:
         self.incidents += other.incidents
@@ -67,6 +69,7 @@ class Items:
         self.code_scanning_alerts += other.code_scanning_alerts
         self.dependabot_alerts += other.dependabot_alerts
         self.monitors += other.monitors
+        self.issues += other.issues
 
 
 class Timeline(Sequence[T]):
@@ -173,6 +176,9 @@ class Dataset:
         deps = _numbered(Timeline(items.dependabot_alerts, lambda a: a.created_at).items, "number")
         self.dependabot = Timeline(deps, lambda a: a.created_at)
         self.monitors = sorted(items.monitors, key=lambda m: m.id)
+        # Issues share GitHub's numbers with pull requests: theirs start well clear.
+        issues = _numbered(Timeline(items.issues, lambda i: i.created_at).items, "number", 3001)
+        self.issues = Timeline(issues, lambda i: i.created_at)
 
     # --- PagerDuty -----------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from math import ceil
 from typing import Any, TypeVar
 
-from . import deployments
+from . import deployments, github_issues, web_pages
 from . import github_objects as objects
 from . import github_render as render
 from .dataset import Dataset, pull_sha, run_sha
@@ -96,6 +96,8 @@ class GitHub(Vendor):
             ),
             route("POST", repo + "/issues", "github.create_issue", self.create_issue),
             *deployments.routes(self, repo),
+            route("GET", repo + "/issues", "github.issues", self.list_issues),
+            *web_pages.github_pages(self),
         ]
         self._rate_lock = threading.Lock()
         self._window = int(time.time()) // 3600
@@ -502,6 +504,9 @@ class GitHub(Vendor):
             for rel, cursor in rels
         ]
         return chunk, ({"Link": ", ".join(links)} if links else {})
+
+    def list_issues(self, req: Request, owner: str, repo: str) -> Response:
+        return github_issues.list_issues(self, req, owner, repo)
 
     def create_issue(self, req: Request, owner: str, repo: str) -> Response:
         ds, now = self._snapshot(owner, repo)

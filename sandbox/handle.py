@@ -310,6 +310,7 @@ def start_sandbox(
         for server in servers.values():
             server.httpd.server_close()
         raise
+    state.web.update({name: server.url for name, server in servers.items()})
     for server in servers.values():
         server.start()
     return sandbox

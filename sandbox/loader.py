@@ -23,6 +23,7 @@ COLLECTIONS: dict[str, type] = {
     "oncalls": models.OncallShift,
     "workflow_runs": models.WorkflowRun,
     "pulls": models.PullRequest,
+    "issues": models.Issue,
     "check_runs": models.CheckRun,
     "commit_statuses": models.CommitStatus,
     "code_scanning_alerts": models.CodeScanningAlert,

@@ -236,6 +236,28 @@ class DependabotAlert:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Issue:
+    """An issue in the repository (pull requests are listed with issues, but are not these).
+
+    With `incident_id`, `{number}` and `{link}` in the title and body stand for that
+    PagerDuty incident's number and web page, filled in when served (numbers are given
+    when the data is loaded, the page's host when it is asked for)."""
+
+    number: int
+    title: str
+    created_at: datetime
+    body: str | None = None
+    author: str | None = None  # None: the first engineer of the team
+    incident_id: str | None = None
+    updated_at: datetime | None = None  # None: the latest of created/closed
+    closed_at: datetime | None = None
+    labels: tuple[str, ...] = ()
+
+    def state(self, now: datetime) -> Literal["open", "closed"]:
+        return "closed" if self.closed_at is not None and self.closed_at <= now else "open"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CreatedIssue:
     """An issue someone POSTed; recorded so a test can assert on it."""
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
+from . import web_pages
 from .dataset import Dataset
 from .faults import Fault
 from .models import JSON, Incident, LogEntry, OncallShift
@@ -42,6 +43,7 @@ class PagerDuty(Vendor):
     def __init__(self, state: SandboxState) -> None:
         super().__init__(state)
         self.routes = [
+            *web_pages.pagerduty_pages(self),  # before the API's own /incidents/{id}
             route("GET", "/incidents", "pagerduty.incidents", self.list_incidents),
             route("GET", "/incidents/{incident_id}", "pagerduty.incident", self.get_incident),
             route(
@@ -126,7 +128,8 @@ class PagerDuty(Vendor):
             raise BadRequest(f"{name} is not a valid date: {raw!r}") from None
 
     def _web(self, ds: Dataset) -> str:
-        return f"https://{ds.facts.pd_subdomain}.pagerduty.com"
+        # The pages are served here, on loopback (web_pages.py), not at <subdomain>.pagerduty.com.
+        return self.state.web.get("pagerduty", f"https://{ds.facts.pd_subdomain}.pagerduty.com")
 
     def ref(self, req: Request, ds: Dataset, kind: str, ident: str, summary: str | None) -> JSON:
         collection = {

@@ -36,6 +36,7 @@ from .scenario_security import (
     vulnerabilities,
 )
 from .scenario_story import tell
+from .scenario_tickets import background_issues, tickets
 from .timeutil import utc
 
 HISTORY_SPAN = timedelta(days=182)
@@ -348,6 +349,8 @@ class GeneratedSource:
         for i, at in grid(rand, "incident", history_pages, cfg.history, lo, start, exact=True):
             items.incidents.append(incident(rand.child("incident", i), facts, at, start))
         items.incidents.append(self._current_incident())
+        items.issues += tickets(rand, facts, items.incidents, live=False)
+        items.issues += background_issues(rand.child("issues"), lo, start)
         story = self._story
         items.workflow_runs += scheduled_runs(
             rand, self._ids, facts, lo, far, self._vulns, missed=story.missed
@@ -459,7 +462,9 @@ class GeneratedSource:
         rand = self._rand.child("live", self.start.isoformat(), k)
         kind = LIVE_CYCLE[k % len(LIVE_CYCLE)]
         if kind == "page":
-            self._items.incidents.append(incident(rand, self.facts, at, pace=LIVE_PACE))
+            page = incident(rand, self.facts, at, pace=LIVE_PACE)
+            self._items.incidents.append(page)
+            self._items.issues += tickets(self._rand, self.facts, [page], live=True)
         elif kind == "alert":
             monitor, ep = episode(rand, at, median=7.0)
             self._episodes[monitor].append(ep)
@@ -486,6 +491,7 @@ class GeneratedSource:
             code_scanning_alerts=list(self._items.code_scanning_alerts),
             dependabot_alerts=list(self._items.dependabot_alerts),
             monitors=self._monitors(),
+            issues=list(self._items.issues),
         )
         self._dataset = Dataset(self.facts, items)
 

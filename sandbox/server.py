@@ -57,6 +57,7 @@ class SandboxState:
         self._lock = threading.Lock()
         self.slack_messages: list[SlackMessage] = []
         self.created_issues: list[CreatedIssue] = []
+        self.web: dict[str, str] = {}  # vendor -> the root of its web pages, once serving
 
     def snapshot(self) -> tuple[Dataset, datetime]:
         now = self.clock.now()
@@ -167,13 +168,16 @@ class Route:
     pattern: re.Pattern[str]
     endpoint: str
     handler: Callable[..., Response]
+    page: bool = False  # a web page for people (a link's target): no credentials asked
 
 
-def route(method: str, path: str, endpoint: str, handler: Callable[..., Response]) -> Route:
+def route(
+    method: str, path: str, endpoint: str, handler: Callable[..., Response], *, page: bool = False
+) -> Route:
     """`/repos/{owner}/{repo}` -> a regex with named groups; `{ref+}` may span slashes."""
     regex = re.sub(r"\{(\w+)\+\}", r"(?P<\1>.+?)", path)
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex)
-    return Route(method, re.compile(f"^{regex}$"), endpoint, handler)
+    return Route(method, re.compile(f"^{regex}$"), endpoint, handler, page)
 
 
 class Vendor:
@@ -200,10 +204,15 @@ class Vendor:
     def decorate(self, req: Request, resp: Response) -> None:
         """Headers every response of this vendor carries."""
 
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        """(route, path parameters, whether the path exists under another method)."""
+    def match(
+        self, method: str, path: str, *, credentials: bool = False
+    ) -> tuple[Route | None, dict[str, str], bool]:
+        """(route, path parameters, whether the path exists under another method); a
+        request with credentials is the API's, never a web page's."""
         other_method = False
         for candidate in self.routes:
+            if credentials and candidate.page:
+                continue
             found = candidate.pattern.match(path)
             if found:
                 if candidate.method == method:
@@ -219,12 +228,14 @@ def dispatch(vendor: Vendor, req: Request) -> tuple[Response, str | None]:
     """Route, authenticate, send a scripted reply or apply a fault, call the handler.
     Returns (response, fault kind), the kind "scripted" for a scripted reply."""
     state = vendor.state
-    found, params, other_method = vendor.match(req.method, req.path)
+    found, params, other_method = vendor.match(
+        req.method, req.path, credentials="authorization" in req.headers
+    )
     if found is None:
         req.endpoint = f"{vendor.name}.unknown"
         return vendor.error(405 if other_method else 404, "Not Found"), None
     req.endpoint = found.endpoint
-    denied = vendor.authenticate(req)
+    denied = None if found.page else vendor.authenticate(req)
     if denied is not None:
         return denied, None
     reply = state.scripts.take(req.endpoint, req)

@@ -79,6 +79,14 @@ def cases(sandbox: Sandbox) -> list[Case]:
         ),
         ("github", g + "/dependabot/alerts", "GET", REPO + "/dependabot/alerts", {"per_page": 100}),
         ("github", "/rate_limit", "GET", "/rate_limit", {}),
+        ("github", g + "/issues", "GET", REPO + "/issues", {"state": "all", "per_page": 100}),
+        (
+            "github",
+            g + "/issues",
+            "GET",
+            REPO + "/issues",
+            {"state": "closed", "since": "2026-01-01T00:00:00Z", "sort": "updated"},
+        ),
         ("pagerduty", "/incidents", "GET", "/incidents", {"date_range": "all", "limit": 100}),
         (
             "pagerduty",

@@ -38,8 +38,14 @@ def snapshot() -> dict[str, int]:
     }
 
 
+def in_schedule_order() -> list:
+    """Every job, the incident tickets last: they link the incidents PagerDuty's job brought
+    in (which vendor the registry lists first depends on which app a test imported first)."""
+    return sorted(jobs(), key=lambda j: j.key == "github.incident_tickets")
+
+
 def test_every_job_stores_what_the_upstream_serves_and_a_repeat_writes_nothing(month, demo_team):
-    for declared in jobs():
+    for declared in in_schedule_order():
         outcome = run_job(declared)
         assert outcome.status == "ok", (declared.key, outcome.message)
         state = SyncJobState.objects.get(job=declared.key)
@@ -57,10 +63,11 @@ def test_every_job_stores_what_the_upstream_serves_and_a_repeat_writes_nothing(m
     for declared in jobs():
         assert run_job(declared).written == 0, declared.key
     assert snapshot() == before
-    # GitHub's five jobs include the two findings lists and the deployments: one page each
-    # when nothing is new (a deployment GitHub has not updated has its statuses kept); the
-    # Dependabot job reads the open list and the closed one back to its cursor.
-    for vendor, most in (("pagerduty", 6), ("datadog", 6), ("github", 9)):
+    # GitHub's six jobs include the two findings lists, the deployments and the issues that
+    # name incidents: one page each when nothing is new (a deployment GitHub has not updated
+    # has its statuses kept); the Dependabot job reads the open list and the closed one back
+    # to its cursor.
+    for vendor, most in (("pagerduty", 6), ("datadog", 6), ("github", 10)):
         assert month.requests.count(f"{vendor}.*") <= most, (vendor, month.requests.counts())
 
 

@@ -32,6 +32,7 @@ def test_it_finds_the_jobs_each_app_declares():
         "github.code_scanning": "security.sync",
         "github.deployments": "releases.sync",
         "github.dependabot_alerts": "security.sync",
+        "github.incident_tickets": "incidents.sync",
     }
 
 
@@ -40,6 +41,7 @@ def test_it_selects_all_a_vendor_or_one_job():
     # In the order of INSTALLED_APPS: releases before security.
     assert [j.key for j in select("github")] == [
         "github.deployments",
+        "github.incident_tickets",
         "github.secrel_runs",
         "github.dependabot_prs",
         "github.code_scanning",

@@ -1,5 +1,5 @@
-"""GitHub: SecRel workflow runs, Dependabot PRs and alerts, code scanning, incident tickets,
-deployments.
+"""GitHub: SecRel workflow runs, Dependabot PRs and alerts, code scanning, incident tickets
+(created, and found in the issues that name an incident), deployments.
 
 from oncall_site.integrations import github
 
@@ -30,12 +30,14 @@ from oncall_site.integrations.github.resources import (
     iter_dependabot_alerts,
     iter_dependabot_prs,
     iter_deployments,
+    iter_issues,
     iter_workflow_runs,
     normalize_code_scanning_alert,
     normalize_created_issue,
     normalize_dependabot_alert,
     normalize_dependabot_pr,
     normalize_deployment,
+    normalize_issue,
     normalize_job,
     normalize_pull_state,
     normalize_status,
@@ -48,6 +50,7 @@ from oncall_site.integrations.github.types import (
     DependabotPR,
     Deployment,
     DeploymentStatus,
+    Issue,
     PullState,
     WorkflowJob,
     WorkflowRun,
@@ -66,6 +69,7 @@ __all__ = [
     "Deployment",
     "DeploymentStatus",
     "DependabotPR",
+    "Issue",
     "PullState",
     "WorkflowJob",
     "WorkflowRun",
@@ -84,12 +88,14 @@ __all__ = [
     "iter_dependabot_alerts",
     "iter_dependabot_prs",
     "iter_deployments",
+    "iter_issues",
     "iter_workflow_runs",
     "normalize_code_scanning_alert",
     "normalize_created_issue",
     "normalize_dependabot_alert",
     "normalize_dependabot_pr",
     "normalize_deployment",
+    "normalize_issue",
     "normalize_job",
     "normalize_pull_state",
     "normalize_status",

@@ -155,3 +155,16 @@ class Deployment:
     services: tuple[tuple[str, str], ...]  # (service, commit) from the payload
     updated_at: datetime | None = None  # moves with each new status
     statuses: tuple[DeploymentStatus, ...] | None = ()  # None: unchanged, not read again
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An issue (never a pull request) as the incident tickets job reads it."""
+
+    number: int
+    title: str
+    body: str
+    state: str  # open, closed
+    html_url: str
+    created_at: datetime
+    updated_at: datetime
