@@ -40,8 +40,10 @@ def test_needs_you_now_follows_pagerduty_without_a_reload_and_works_without_java
 ):
     from datetime import timedelta
 
+    from releases.deploy_models import DeployRequest
     from sandbox import Incident as Upstream
 
+    DeployRequest.objects.all().delete()  # the demo's waiting requests: a quiet start
     now = upstreams.now()
     page = logged_in
     page.goto(f"{live_server.url}/")

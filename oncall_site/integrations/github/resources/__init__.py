@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -19,14 +19,12 @@ from github.PaginatedList import PaginatedList
 from github.Repository import Repository
 from github.WorkflowJob import WorkflowJob as PyGithubWorkflowJob
 
-from oncall_site.integrations.errors import BadPayload
 from oncall_site.integrations.github.client import GITHUB, Access, Config, upstream_errors
 from oncall_site.integrations.github.types import (
     CodeScanningFinding,
     CreatedIssue,
     DependabotAlert,
     DependabotPR,
-    Issue,
     PullState,
     WorkflowJob,
     WorkflowRun,
@@ -274,35 +272,6 @@ def create_issue(
     with upstream_errors(config):
         issue = _repo(client, config).create_issue(title=title, body=body, labels=list(labels))
         return normalize_created_issue(raw_of(issue))
-
-
-def iter_issues(
-    client: Github,
-    config: Config,
-    *,
-    since: datetime,
-    on_unreadable: Callable[[Mapping[str, Any], BadPayload], None] | None = None,
-) -> Iterator[Issue]:
-    """Issues of every state updated at or after `since`, least recently updated first.
-    GitHub's list has pull requests in it too (they carry `pull_request`): skipped here. An
-    issue that cannot be read goes to `on_unreadable` (or raises) and the list goes on.
-
-    Reference: https://docs.github.com/en/rest/issues/issues#list-repository-issues
-    """
-    with upstream_errors(config):
-        issues = _repo(client, config).get_issues(
-            state="all", sort="updated", direction="asc", since=since
-        )
-        for item in streamed(issues):
-            raw = raw_of(item)
-            if raw.get("pull_request") is not None:
-                continue
-            try:
-                yield normalize_issue(raw)
-            except BadPayload as exc:
-                if on_unreadable is None:
-                    raise
-                on_unreadable(raw, exc)
 
 
 # Normalize
@@ -569,35 +538,22 @@ def normalize_created_issue(raw: Mapping[str, Any]) -> CreatedIssue:
     )
 
 
-def normalize_issue(raw: Mapping[str, Any]) -> Issue:
-    """One issue of the list; a title or body that is not text counts as empty.
-
-    Reference: https://docs.github.com/en/rest/issues/issues#get-an-issue
-    """
-    raw = GITHUB.mapping(raw, "issue")
-    try:
-        number = int(GITHUB.required(raw, "number", "issue"))
-    except (TypeError, ValueError):
-        raise GITHUB.bad(f"issue number {raw.get('number')!r} is not a number") from None
-    what = f"issue {number}"
-    created_at = GITHUB.required_timestamp(raw, "created_at", what)
-    title, body = raw.get("title"), raw.get("body")
-    return Issue(
-        number=number,
-        title=title if isinstance(title, str) else "",
-        body=body if isinstance(body, str) else "",
-        state=str(raw.get("state") or "open"),
-        html_url=str(GITHUB.required(raw, "html_url", what)),
-        created_at=created_at,
-        updated_at=GITHUB.timestamp(raw.get("updated_at"), "updated_at") or created_at,
-    )
-
-
-# Deployments and their statuses (releases' github.deployments job) live beside this module.
+# Deployments and their statuses (releases' github.deployments job) and the issues that name
+# incidents (incidents' github.incident_tickets job) live beside this module.
 from oncall_site.integrations.github.resources.deployments import (  # noqa: E402
     iter_deployments,
     normalize_deployment,
     normalize_status,
 )
+from oncall_site.integrations.github.resources.issues import (  # noqa: E402
+    iter_issues,
+    normalize_issue,
+)
 
-__all__ = ["iter_deployments", "normalize_deployment", "normalize_status"]
+__all__ = [
+    "iter_deployments",
+    "iter_issues",
+    "normalize_deployment",
+    "normalize_issue",
+    "normalize_status",
+]
