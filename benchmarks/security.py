@@ -35,7 +35,11 @@ def add_runs(count: int, rng: random.Random) -> None:
             SecrelRun(
                 run_id=1_000_000 + n,
                 run_number=n + 1,
-                event="schedule" if develop and n % 2 else rng.choice(("push", "pull_request")),
+                # As the cron runs it: once a weekday at 11:00 UTC on develop; pushes and
+                # pull requests the rest of the time.
+                event="schedule"
+                if develop and started.hour == 11 and started.weekday() < 5
+                else rng.choice(("push", "pull_request")),
                 branch="develop" if develop else f"dependabot/npm_and_yarn/pkg-{n % 50}",
                 status="completed",
                 conclusion=conclusion,

@@ -152,7 +152,7 @@ def test_the_live_part_is_the_same_section_and_needs_a_login(
     whole = logged_in.get(reverse("dashboard")).content.decode()
     # Its own reads: incidents, alerts, tickets owed, SecRel, the queue, the findings' counts,
     # the next release with its answers, the deploy requests waiting.
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(20):
         part = logged_in.get(reverse("dashboard-needs"))
     assert part["Cache-Control"].startswith("max-age=0")
     body = part.content.decode()

@@ -45,7 +45,8 @@ def test_it_answers_in_a_bounded_number_of_queries(
     # capacity card's (this sprint's pages, the engineers, their last duty, the threshold)
     # and the fairness table's (the last six rotations, their pages).
     # And 4 for the next release's panel, one for the deploy requests waiting.
-    with django_assert_max_num_queries(39):
+    # The findings' counts are three index-only queries (one grouped count was slower).
+    with django_assert_max_num_queries(41):
         client.get(reverse("dashboard"))
 
 
