@@ -16,7 +16,7 @@ from django.urls import reverse
 from incidents import rules
 from incidents.models import OPEN_STATES, URGENT, DatadogMonitor, Incident, Source, State
 from incidents.selectors import active_alerts
-from oncall_site.needs import Need
+from oncall_site.needs import Need, counted
 from rotations.models import team_zone
 
 CAP = 10  # incidents named one by one per kind; the rest are one line
@@ -107,7 +107,7 @@ def ticket_needs(*, since: datetime) -> list[Need]:
     if not owing:
         return []
     day = since.astimezone(team_zone()).date().isoformat()
-    title = f"{owing} incident{'s' if owing != 1 else ''} without a ticket"
+    title = f"{counted(owing, 'incident')} without a ticket"
     return [Need("ticket_owed", title, _list_url(ticket="no", since=day), count=owing)]
 
 

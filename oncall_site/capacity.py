@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from oncall_site.needs import counted
 from rotations.proposals import Candidate, longest_without_duty
 
 BUSINESS, EVENING, NIGHT = "business", "evening", "night"
@@ -78,10 +79,6 @@ class Load:
     prs_waiting: int = 0
 
 
-def _counted(n: int, one: str, many: str = "") -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 @dataclass(frozen=True)
 class Score:
     total: int
@@ -96,16 +93,16 @@ def score(load: Load) -> Score:
     overdue, waiting = load.findings_overdue, load.prs_waiting
     night, evening = load.pages.get(NIGHT, 0), load.pages.get(EVENING, 0)
     parts = {
-        _counted(sev1, "open SEV1 incident"): sev1 * WEIGHTS["SEV1"],
-        _counted(sev2, "open SEV2 incident"): sev2 * WEIGHTS["SEV2"],
-        _counted(others, "other open incident"): others * WEIGHTS["other_open"],
-        _counted(night, "night page"): night * WEIGHTS["night_page"],
-        _counted(evening, "evening or weekend page"): evening * WEIGHTS["evening_page"],
-        _counted(load.pending_deploys, "pending deploy request"): load.pending_deploys
+        counted(sev1, "open SEV1 incident"): sev1 * WEIGHTS["SEV1"],
+        counted(sev2, "open SEV2 incident"): sev2 * WEIGHTS["SEV2"],
+        counted(others, "other open incident"): others * WEIGHTS["other_open"],
+        counted(night, "night page"): night * WEIGHTS["night_page"],
+        counted(evening, "evening or weekend page"): evening * WEIGHTS["evening_page"],
+        counted(load.pending_deploys, "pending deploy request"): load.pending_deploys
         * WEIGHTS["pending_deploy"],
         "SecRel red": WEIGHTS["secrel_red"] if load.secrel_red else 0,
-        _counted(overdue, "finding past its SLA", "findings past their SLA"): overdue // PER_FIVE,
-        _counted(waiting, "Dependabot PR waiting", "Dependabot PRs waiting"): waiting // PER_FIVE,
+        counted(overdue, "finding past its SLA", "findings past their SLA"): overdue // PER_FIVE,
+        counted(waiting, "Dependabot PR waiting", "Dependabot PRs waiting"): waiting // PER_FIVE,
     }
     shown = sorted(((k, v) for k, v in parts.items() if v), key=lambda kv: (-kv[1], kv[0]))
     return Score(sum(parts.values()), tuple(shown))

@@ -71,6 +71,11 @@ def ordered(needs: Iterable[Need]) -> list[Need]:
     return sorted(needs, key=key)
 
 
+def counted(n: int, one: str, many: str = "") -> str:
+    """ "1 finding", "3 findings": the count and its words, for every app's lines."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def total(needs: Iterable[Need]) -> int:
     """How many things need someone: each line counts the rows it stands for."""
     return sum(need.count for need in needs)

@@ -10,7 +10,7 @@ from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
 
-from oncall_site.needs import Need
+from oncall_site.needs import Need, counted
 from releases.deploy_models import DeployRequest
 from releases.selectors import ReleaseRow
 from releases.selectors_deploys import PENDING
@@ -33,8 +33,7 @@ def release_needs(row: ReleaseRow | None, *, now: datetime) -> list[Need]:
     return [
         Need(
             "release_answers",
-            f"{waiting} team{'s' if waiting != 1 else ''} yet to answer for sprint {number}'s "
-            "release",
+            f"{counted(waiting, 'team')} yet to answer for sprint {number}'s release",
             reverse("release-detail", args=[number]),
             count=waiting,
             detail=f"{names}; answers close {local:%a %b %-d, %H:%M} {local.tzname()}",
@@ -54,7 +53,7 @@ def deploy_needs() -> list[Need]:
     return [
         Need(
             "deploy_requests",
-            f"{n} deploy request{'s' if n != 1 else ''} waiting",
+            f"{counted(n, 'deploy request')} waiting",
             reverse("deploy-queue"),
             since=found["oldest"],
             count=n,

@@ -10,14 +10,10 @@ from collections.abc import Mapping
 
 from django.urls import reverse
 
-from oncall_site.needs import Need
+from oncall_site.needs import Need, counted
 from security.dependabot import ATTENTION, READY
 from security.secrel import SecrelStatus
 from security.selectors_findings import SOON_DAYS, FindingCounts
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def secrel_needs(status: SecrelStatus) -> list[Need]:
@@ -25,7 +21,7 @@ def secrel_needs(status: SecrelStatus) -> list[Need]:
     first = status.failing_since
     if first is None:
         return []
-    runs = _plural(status.red_runs, "red run", "red runs")
+    runs = counted(status.red_runs, "red run", "red runs")
     step = status.latest.failed_step if status.latest is not None else ""
     return [
         Need(
@@ -46,7 +42,7 @@ def finding_needs(counts: FindingCounts) -> list[Need]:
         needs.append(
             Need(
                 "findings_overdue",
-                f"{_plural(counts.overdue, 'finding', 'findings')} past the SLA",
+                f"{counted(counts.overdue, 'finding', 'findings')} past the SLA",
                 f"{url}?overdue=yes",
                 count=counts.overdue,
             )
@@ -55,7 +51,7 @@ def finding_needs(counts: FindingCounts) -> list[Need]:
         needs.append(
             Need(
                 "findings_due_soon",
-                f"{_plural(counts.due_soon, 'finding', 'findings')} due within {SOON_DAYS} days",
+                f"{counted(counts.due_soon, 'finding', 'findings')} due within {SOON_DAYS} days",
                 f"{url}?overdue=soon",
                 count=counts.due_soon,
             )
@@ -68,7 +64,7 @@ def dependabot_needs(counts: Mapping[str, int]) -> list[Need]:
     url = reverse("dependabot-queue")
     needs = []
     if failing := counts.get(ATTENTION, 0):
-        title = f"{_plural(failing, 'Dependabot PR needs', 'Dependabot PRs need')} attention"
+        title = f"{counted(failing, 'Dependabot PR needs', 'Dependabot PRs need')} attention"
         needs.append(
             Need(
                 "dependabot_failing",
@@ -79,7 +75,7 @@ def dependabot_needs(counts: Mapping[str, int]) -> list[Need]:
             )
         )
     if ready := counts.get(READY, 0):
-        title = f"{_plural(ready, 'Dependabot PR', 'Dependabot PRs')} ready to merge"
+        title = f"{counted(ready, 'Dependabot PR', 'Dependabot PRs')} ready to merge"
         needs.append(Need("dependabot_ready", title, f"{url}#ready", count=ready))
     return needs
 
