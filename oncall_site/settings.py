@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "incidents",
     "releases",
     "security",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ urlpatterns = [
     path("rotations/", include("rotations.urls")),
     path("", include("incidents.urls")),
     path("security/", include("security.urls")),
+    path("reports/", include("reports.urls")),
     path("releases/deploys/", include("releases.urls_deploys")),
     path("releases/", include("releases.urls")),
     path("api/v1/releases", releases_api.releases_api, name="api-releases"),

@@ -1,0 +1,15 @@
+"""The releases part of the sprint handoff report (see reports/document.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reports.context import ReportContext
+
+
+def releases_section(ctx: ReportContext) -> dict[str, Any]:
+    return {}
+
+
+def releases_handover(ctx: ReportContext) -> dict[str, Any]:
+    return {}
