@@ -159,3 +159,14 @@ class CapacityPolicy(models.Model):
     def current(cls) -> "CapacityPolicy":
         """The stored row, or the defaults; reading never writes."""
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class DataVersion(models.Model):
+    """One counter, raised after anything that may change what the pages show (see
+    `oncall_site/data_version.py`), so a page computed for one number stays valid until the
+    next."""
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Data version {self.number}"

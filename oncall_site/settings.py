@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oncall_site.data_version.DataVersionMiddleware",
 ]
 
 ROOT_URLCONF = "oncall_site.urls"
@@ -237,6 +238,11 @@ CHANGE_FAILURE_WINDOW_HOURS = envint("CHANGE_FAILURE_WINDOW_HOURS", 24, minimum=
 
 # A worker heartbeat older than this makes /healthz report the worker as down.
 WORKER_HEARTBEAT_STALE_SECONDS = envint("WORKER_HEARTBEAT_STALE_SECONDS", 180, minimum=30)
+
+# The dashboard, its live part and the summary API keep what they computed for one data
+# version and one minute (oncall_site/page_cache.py); each process keeps its own copy.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PAGE_CACHE_SECONDS = 120
 
 LOGGING = {
     "version": 1,

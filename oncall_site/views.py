@@ -5,7 +5,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -19,6 +21,7 @@ from oncall_site.dashboard import (
 )
 from oncall_site.models import WorkerHeartbeat
 from oncall_site.needs import total
+from oncall_site.page_cache import kept
 from oncall_site.selectors import sync_freshness
 from releases import selectors as release_selectors
 from rotations import selectors as rotation_selectors
@@ -28,6 +31,12 @@ from security.selectors_findings import finding_counts
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
+    # The panels carry the viewer's role and the checklist's forms: kept per user.
+    body, needs_total = kept("dashboard", lambda: _dashboard_body(request), request=request)
+    return render(request, "dashboard.html", {"body": body, "needs_total": needs_total})
+
+
+def _dashboard_body(request: HttpRequest) -> tuple[SafeString, int]:
     now = timezone.now()
     overview = rotation_selectors.on_call_overview(now=now, user=request.user)
     sprint = overview["sprint"]
@@ -70,16 +79,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "dependabot_prs": prs,
         "release": release,
     }
-    return render(request, "dashboard.html", ctx)
+    # A template renders to a SafeString already: the panels are escaped inside it.
+    return render_to_string("_dashboard_body.html", ctx, request), ctx["needs_total"]
 
 
 @never_cache
 @require_GET
 def dashboard_needs(request: HttpRequest) -> HttpResponse:
     """ "Needs you now" alone: what the dashboard's script fetches every 30 seconds."""
+    return HttpResponse(kept("needs", _needs_html))
+
+
+def _needs_html() -> str:
     now = timezone.now()
     needs = needs_now(now=now)
-    return render(request, "_needs.html", {"now": now, "needs": needs, "needs_total": total(needs)})
+    return render_to_string("_needs.html", {"now": now, "needs": needs, "needs_total": total(needs)})
 
 
 @login_not_required

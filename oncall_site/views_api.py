@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from oncall_site.auth import api_login_required
 from oncall_site.dashboard import needs_now
 from oncall_site.needs import total
+from oncall_site.page_cache import kept
 from oncall_site.selectors import sync_freshness
 from rotations.models import Engineer, Sprint
 from rotations.selectors import (
@@ -143,7 +144,12 @@ def summary_document(request: HttpRequest, *, now: datetime) -> dict[str, Any]:
 @api_login_required
 @require_GET
 def summary_api(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(summary_document(request, now=timezone.now()))
+    # Links in it are absolute, so it is kept per host name.
+    document = kept(
+        f"summary:{request.get_host()}",
+        lambda: summary_document(request, now=timezone.now()),
+    )
+    return JsonResponse(document)
 
 
 @never_cache

@@ -32,6 +32,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 
 @pytest.fixture(autouse=True)
+def _pages_computed_every_time(settings):
+    """The dashboard's kept pages (oncall_site/page_cache.py) are tested on their own; every
+    other test sees what its own rows compute to."""
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 0
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_internet(monkeypatch):
     """Tests talk to 127.0.0.1 only; anything else is a bug in the test."""
     real_connect = socket.socket.connect

@@ -30,6 +30,7 @@ from typing import Any
 from django.db.models import F, Q
 from django.utils import timezone
 
+from oncall_site import data_version
 from oncall_site.integrations.errors import AuthError, UpstreamError
 from oncall_site.integrations.retries import watched_by
 from oncall_site.models import SyncJobState
@@ -111,7 +112,21 @@ def run_job(
     manual: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> SyncOutcome:
-    """Run one job once and record the outcome on its state row."""
+    """Run one job once and record the outcome on its state row; the pages computed before
+    it are recomputed after (whatever it wrote, its state row changed)."""
+    try:
+        return _run_job(job, now=now, manual=manual, progress=progress)
+    finally:
+        data_version.bump()
+
+
+def _run_job(
+    job: SyncJob | str,
+    *,
+    now: datetime | None,
+    manual: bool,
+    progress: Callable[[str], None] | None,
+) -> SyncOutcome:
     declared = get_job(job) if isinstance(job, str) else job
     key, title = declared.key, declared.title
     say = progress or (lambda message: log.info("%s: %s", key, message))
