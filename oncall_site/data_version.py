@@ -27,7 +27,9 @@ from django.http import HttpRequest, HttpResponse
 from oncall_site.models import DataVersion, WorkerHeartbeat
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PROJECT_APPS = frozenset({"oncall_site", "rotations", "incidents", "releases", "security", "reports"})
+PROJECT_APPS = frozenset(
+    {"oncall_site", "rotations", "incidents", "releases", "security", "reports"}
+)
 
 
 def current() -> int:

@@ -93,7 +93,9 @@ def dashboard_needs(request: HttpRequest) -> HttpResponse:
 def _needs_html() -> str:
     now = timezone.now()
     needs = needs_now(now=now)
-    return render_to_string("_needs.html", {"now": now, "needs": needs, "needs_total": total(needs)})
+    return render_to_string(
+        "_needs.html", {"now": now, "needs": needs, "needs_total": total(needs)}
+    )
 
 
 @login_not_required
