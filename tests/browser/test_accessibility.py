@@ -29,3 +29,21 @@ def test_the_login_page_is_accessible(page, live_server, db):
 def test_the_pages_are_accessible(logged_in, live_server, path):
     logged_in.goto(f"{live_server.url}{path}")
     assert violations(logged_in) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/",
+        "/admin/oncall_site/capacitypolicy/",
+        "/admin/oncall_site/capacitypolicy/add/",
+        "/admin/oncall_site/syncjobstate/",
+        "/admin/incidents/incident/",
+        "/admin/security/finding/",
+        "/admin/releases/release/",
+    ],
+)
+def test_the_back_office_pages_we_changed_are_accessible(logged_in, live_server, path):
+    logged_in.goto(f"{live_server.url}{path}")
+    assert logged_in.title() != "Page not found"
+    assert violations(logged_in) == []
