@@ -265,7 +265,8 @@ def incidents_section(ctx: ReportContext) -> dict[str, Any]:
 
     `figures` holds the metrics document's own values under its own names (MTTR mean,
     median and p90 over the incidents resolved by `as_of`; MTTA over those acknowledged;
-    counts with canceled ones apart), `links` the incident lists behind them.
+    counts with canceled ones apart), `links` the incident lists behind them; `trend` the
+    sprints up to this one and `previous` the one before it (None if there is none).
     """
     number = ctx.sprint.number
     document = ctx.metrics["incidents"]
@@ -275,6 +276,8 @@ def incidents_section(ctx: ReportContext) -> dict[str, Any]:
     severity_labels = {s: s for s in SEVERITIES} | {UNKNOWN_SEVERITY: "Not set"}
     no_ticket = [row for row in rows if row["owes_ticket"]]
     urgent = urgent_cadence(ctx, rows)
+    trend = trend_rows(ctx, figures)
+    earlier = [row for row in trend if row["sprint"] < number]
     return {
         "sprint": number,
         "since": ctx.since,
@@ -323,5 +326,6 @@ def incidents_section(ctx: ReportContext) -> dict[str, Any]:
         },
         "urgent": urgent,
         "urgent_late": sum(1 for item in urgent if not item["kept"]),
-        "trend": trend_rows(ctx, figures),
+        "trend": trend,
+        "previous": earlier[-1] if earlier else None,
     }

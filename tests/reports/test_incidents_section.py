@@ -236,6 +236,7 @@ def test_the_trend_compares_the_sprint_with_the_ones_before(sprints, story):
     assert [r["mttr_seconds"] for r in trend] == [3600.0, (7200 + 25200 + 1339200) / 3, 3600.0]
     assert [r["mtta_seconds"] for r in trend] == [None, 1800.0, 750.0]
     assert trend[1]["links"]["resolved"] == "/incidents/?sprint=6&state=resolved"
+    assert incidents_section(report_context(sprints[7], as_of=AS_OF))["previous"] == trend[1]
 
 
 def test_the_headline_is_the_metrics_apis(client, member, sprints, story):
