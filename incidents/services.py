@@ -266,8 +266,11 @@ def alert_declare_incident(*, alert: DatadogMonitor, user: User) -> tuple[Incide
     and the moment it fired, so two clicks (or two people) make one incident.
     """
     with transaction.atomic():
+        # Lock the monitor's row only: PostgreSQL cannot lock the nullable side of the join.
         locked = (
-            DatadogMonitor.objects.select_for_update().select_related("incident").get(pk=alert.pk)
+            DatadogMonitor.objects.select_for_update(of=("self",))
+            .select_related("incident")
+            .get(pk=alert.pk)
         )
         current = rules.firing_incident(locked)
         if current is not None:
