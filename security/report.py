@@ -44,15 +44,12 @@ def _url(name: str, **params: Any) -> str:
 
 
 def _span(seconds: int) -> str:
-    """A duration as a person reads it: 0 min, 45 min, 5 h 10 min, 2 d 3 h."""
+    """A duration as a person reads it, to the minute: 0 min, 45 min, 2 d 3 h 5 min."""
     minutes = round(seconds / 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
+    return " ".join(parts) or "0 min"
 
 
 def _secrel(ctx: ReportContext) -> dict[str, Any]:
