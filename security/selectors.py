@@ -170,11 +170,12 @@ class RunFilters:
     event: str = ""
     conclusion: str = ""
     since: datetime | None = None  # runs started at or after
+    until: datetime | None = None  # runs started before (a sprint's end, from its report)
     errors: list[str] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
-        return bool(self.branch or self.event or self.conclusion or self.since)
+        return bool(self.branch or self.event or self.conclusion or self.since or self.until)
 
 
 @dataclass
@@ -223,13 +224,15 @@ def run_filters_from_params(params: Mapping[str, str], choices: RunChoices) -> R
             )
         else:
             setattr(filters, name, value)
-    raw_since = (params.get("since") or "").strip()
-    if raw_since:
+    for name in ("since", "until"):
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            continue
         try:
-            filters.since = parse_instant(raw_since)
+            setattr(filters, name, parse_instant(raw))
         except ValueError:
             filters.errors.append(
-                f"since is not an ISO 8601 instant: {raw_since[:40]!r} (try 2026-03-02T12:00:00Z);"
+                f"{name} is not an ISO 8601 instant: {raw[:40]!r} (try 2026-03-02T12:00:00Z);"
                 " that filter is ignored."
             )
     return filters
@@ -250,6 +253,8 @@ def secrel_runs(filters: RunFilters) -> QuerySet[SecrelRun]:
         runs = runs.filter(status="completed", conclusion=filters.conclusion)
     if filters.since is not None:
         runs = runs.filter(created_at__gte=filters.since)
+    if filters.until is not None:
+        runs = runs.filter(created_at__lt=filters.until)
     return runs
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
+from oncall_site.integrations.timestamps import isoformat_z, parse_instant
 from rotations.sprints import local_date
 from security import findings
 from security.findings import FindingFacts, FindingStatus
@@ -29,6 +30,8 @@ STATES: dict[str, str] = {
 }
 DEFAULT_STATE = "unresolved"
 OVERDUE: dict[str, str] = {"yes": "Overdue", "soon": f"Due within {SOON_DAYS} days"}
+# A window's figures (the sprint report's opened and fixed) list their findings.
+WINDOWS: dict[str, str] = {"opened": "first seen", "fixed": "fixed"}
 
 
 @dataclass
@@ -40,12 +43,15 @@ class FindingFilters:
     state: str = DEFAULT_STATE
     overdue: str = ""
     source: str = ""
+    window: str = ""  # "opened" or "fixed" in [since, until)
+    since: datetime | None = None
+    until: datetime | None = None
     errors: list[str] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
         return (
-            bool(self.tool or self.severity or self.overdue or self.source)
+            bool(self.tool or self.severity or self.overdue or self.source or self.window)
             or self.state != DEFAULT_STATE
         )
 
@@ -57,6 +63,9 @@ class FindingFilters:
             "tool": self.tool,
             "overdue": self.overdue,
             "source": self.source,
+            "window": self.window,
+            "since": isoformat_z(self.since) if self.window and self.since else "",
+            "until": isoformat_z(self.until) if self.window and self.until else "",
             **changes,
         }
         return "&".join(f"{k}={v}" for k, v in values.items() if v)
@@ -78,8 +87,14 @@ def filters_from_params(params: Mapping[str, str]) -> FindingFilters:
         state=_choice(params, "state", STATES, errors) or DEFAULT_STATE,
         overdue=_choice(params, "overdue", OVERDUE, errors),
         source=_choice(params, "source", FindingSource.values, errors),
+        window=_choice(params, "window", WINDOWS, errors),
         errors=errors,
     )
+    for name in ("since", "until") if filters.window else ():
+        try:
+            setattr(filters, name, parse_instant(params.get(name)))
+        except ValueError:
+            errors.append(f"{name} is not an ISO 8601 instant: that filter is ignored.")
     return filters
 
 
@@ -125,6 +140,15 @@ def finding_list(filters: FindingFilters, *, now: datetime, rules: findings.Sla)
         rows = rows.filter(_overdue(now))
     elif filters.overdue == "soon":
         rows = rows.filter(_due_soon(now, rules))
+    if filters.window:
+        # As the window's figures count them (`findings.findings_summary`).
+        column = "first_seen_at" if filters.window == "opened" else "closed_at"
+        if filters.window == "fixed":
+            rows = rows.filter(closed_reason=findings.FIXED)
+        if filters.since:
+            rows = rows.filter(**{f"{column}__gte": filters.since})
+        if filters.until:
+            rows = rows.filter(**{f"{column}__lt": filters.until})
     if filters.state == "closed":
         return rows.order_by("-closed_at", "-pk")
     return rows.order_by(F("sla_due_at").asc(nulls_last=True), "first_seen_at", "pk")
