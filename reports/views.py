@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,14 +26,23 @@ PAGE_SIZE = 20
 FORMATS = ("html", "json", "pdf")
 
 
+class NoSuchSprint(Exception):
+    pass
+
+
 def _sprint(number: int) -> Sprint:
     sprint = Sprint.objects.filter(number=number).first()
     if sprint is None:
-        raise Http404(
-            f"There is no sprint {number}. Sprints are made from the cadence in the admin; "
-            "the list of reports shows every sprint there is."
-        )
+        raise NoSuchSprint(number)
     return sprint
+
+
+def _not_found(request: HttpRequest, number: int) -> HttpResponse:
+    message = (
+        f"There is no sprint {number}. Sprints are made from the cadence in the admin; "
+        "the list of reports shows every sprint there is."
+    )
+    return render(request, "reports/not_found.html", {"message": message}, status=404)
 
 
 @require_GET
@@ -82,7 +91,10 @@ def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    sprint = _sprint(number)
+    try:
+        sprint = _sprint(number)
+    except NoSuchSprint:
+        return _not_found(request, number)
     document = report_document(sprint, as_of=timezone.now())
     if fmt == "json":
         return HttpResponse(to_json(document), content_type="application/json")
@@ -100,7 +112,10 @@ def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def handoff_edit(request: HttpRequest, number: int) -> HttpResponse:
     """Save the notes (`action=save`) or save and close them (`action=close`)."""
-    sprint = _sprint(number)
+    try:
+        sprint = _sprint(number)
+    except NoSuchSprint:
+        return _not_found(request, number)
     back = reverse("reports:sprint", args=[number]) + "#handoff"
     document = report_document(sprint, as_of=timezone.now())
     ctx = page_context(request, sprint, document)
