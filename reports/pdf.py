@@ -8,6 +8,7 @@ error instead.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +17,8 @@ from django.contrib.staticfiles import finders
 
 PAPERS = {"letter": "letter", "a4": "A4"}
 BASE_URL = "http://report.invalid/"  # where relative links resolve; never fetched
+# WeasyPrint logs each step of each PDF at INFO; the site's log wants the warnings only.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 class PdfUnavailable(RuntimeError):

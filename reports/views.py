@@ -69,14 +69,20 @@ def page_context(request: HttpRequest, sprint: Sprint, document: dict[str, Any])
         "neighbours": selectors.neighbours(sprint.number),
         "refusal": refusal,
         "form": HandoffForm(initial={"notes": document["handoff"]["notes"]}),
-        "current": sprint.starts_at <= document["generated_at"] < sprint.ends_at,
+        "current": in_progress(document),
     }
+
+
+def in_progress(document: dict[str, Any]) -> bool:
+    return document["since"] <= document["generated_at"] < document["until"]
 
 
 def report_html(document: dict[str, Any], *, request: HttpRequest | None = None) -> str:
     """The report page as printed: what the PDF and the command render."""
     return render_to_string(
-        "reports/sprint.html", {"report": document, "printing": True}, request=request
+        "reports/sprint.html",
+        {"report": document, "printing": True, "current": in_progress(document)},
+        request=request,
     )
 
 
