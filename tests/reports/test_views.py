@@ -4,7 +4,7 @@ sprints, and a constant number of SQL queries whatever the data."""
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -131,3 +131,27 @@ def test_the_rotation_section_reads_three_queries(sprint7, django_assert_num_que
     grow(sprint7, 50)
     with django_assert_num_queries(3):  # the rotation, its pages, its checklist
         rotation_section(ctx)
+
+
+def test_the_index_pages_twenty_at_a_time(db, client, lead, at_now) -> None:
+    current = date(2026, 3, 4)  # sprint 30 holds NOW; 31 has not begun
+    Sprint.objects.bulk_create(
+        Sprint(
+            number=n,
+            start_date=current - timedelta(days=14 * (30 - n)),
+            end_date=current - timedelta(days=14 * (29 - n)),
+        )
+        for n in range(1, 32)
+    )
+    client.force_login(lead)
+    one = client.get(reverse("reports:index")).content.decode()
+    two = client.get(reverse("reports:index"), {"page": 2}).content.decode()
+    shown = [n for n in range(1, 32) if f'href="/reports/sprint/{n}/"' in one]
+    assert shown == list(range(11, 31))  # 30 (current) down to 11
+    assert "Page 1 of 2" in one and 'href="/reports/sprint/10/"' in two
+
+
+def test_the_admin_lists_handoffs_and_notices(sprint7, client, lead) -> None:
+    client.force_login(lead)
+    for model in ("handoff", "handoffnotice"):
+        assert client.get(reverse(f"admin:reports_{model}_changelist")).status_code == 200
