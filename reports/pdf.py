@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 
 PAPERS = {"letter": "letter", "a4": "A4"}
-BASE_URL = "http://report.invalid/"  # where relative links resolve; never fetched
+BASE_URL = "http://report.invalid/"  # for documents without a site (the print tests)
 # WeasyPrint logs each step of each PDF at INFO; the site's log wants the warnings only.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
@@ -62,5 +62,8 @@ def render_pdf(html: str, *, paper: str = "letter") -> bytes:
             return URLFetcherResponse(url, found.read_bytes(), {"Content-Type": kind})
 
     size = weasyprint.CSS(string=f"@page {{ size: {PAPERS[paper]}; }}")
-    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnly())
+    # Links in the PDF resolve against the site's address, so they open the rows behind each
+    # figure; only the static files are read, from disk.
+    base = settings.SITE_URL.rstrip("/") + "/"
+    document = weasyprint.HTML(string=html, base_url=base, url_fetcher=StaticOnly())
     return document.write_pdf(stylesheets=[size])

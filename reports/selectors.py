@@ -6,7 +6,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from rotations.models import Sprint
+from rotations.models import Rotation, Sprint
 
 
 def reported_sprints(*, today: date) -> QuerySet[Sprint]:
@@ -28,3 +28,9 @@ def neighbours(number: int) -> dict[str, int | None]:
         "previous": number - 1 if number - 1 in found else None,
         "next": number + 1 if number + 1 in found else None,
     }
+
+
+def pair_of(sprint: Sprint) -> set[int]:
+    """The ids of the sprint's primary and secondary engineers (none without a rotation)."""
+    row = Rotation.objects.filter(sprint=sprint).values_list("primary_id", "secondary_id").first()
+    return set(row) if row else set()

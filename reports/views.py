@@ -19,6 +19,7 @@ from reports import handoff, selectors
 from reports.document import report_document
 from reports.encoding import to_json
 from reports.forms import HandoffForm
+from reports.models import Handoff
 from reports.pdf import PAPERS, PdfUnavailable, render_pdf
 from rotations.models import Sprint, team_today
 
@@ -54,20 +55,27 @@ def report_index(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/index.html", {"page": page, "today": today})
 
 
+def refusal_for(
+    request: HttpRequest, sprint: Sprint, *, pair: set[int], closed: bool
+) -> str | None:
+    """Why this person may not write the sprint's handoff (`handoff.refusal`), or None."""
+    return handoff.refusal(
+        writer=handoff.writer_of(request.user, pair),
+        closed=closed,
+        sprint_over=timezone.now() >= sprint.ends_at,
+        number=sprint.number,
+    )
+
+
 def page_context(request: HttpRequest, sprint: Sprint, document: dict[str, Any]) -> dict:
     """What the page shows beside the document: neighbours, and whether this person may
     write the handoff (and if not, why)."""
     rotation = document["rotation"]
     pair = {p["id"] for p in (rotation["primary"], rotation["secondary"]) if p}
-    writer = handoff.writer_of(request.user, pair)
-    over = timezone.now() >= sprint.ends_at
-    refusal = handoff.refusal(
-        writer=writer, closed=document["handoff"]["closed"], sprint_over=over, number=sprint.number
-    )
     return {
         "report": document,
         "neighbours": selectors.neighbours(sprint.number),
-        "refusal": refusal,
+        "refusal": refusal_for(request, sprint, pair=pair, closed=document["handoff"]["closed"]),
         "form": HandoffForm(initial={"notes": document["handoff"]["notes"]}),
         "current": in_progress(document),
     }
@@ -123,10 +131,16 @@ def handoff_edit(request: HttpRequest, number: int) -> HttpResponse:
     except NoSuchSprint:
         return _not_found(request, number)
     back = reverse("reports:sprint", args=[number]) + "#handoff"
-    document = report_document(sprint, as_of=timezone.now())
-    ctx = page_context(request, sprint, document)
-    if ctx["refusal"]:
-        return render(request, "reports/forbidden.html", {"message": ctx["refusal"]}, status=403)
+    # Only who may write is read first: the whole report is composed again only to show a
+    # refused form.
+    refusal = refusal_for(
+        request,
+        sprint,
+        pair=selectors.pair_of(sprint),
+        closed=Handoff.objects.filter(sprint=sprint, closed_at__isnull=False).exists(),
+    )
+    if refusal:
+        return render(request, "reports/forbidden.html", {"message": refusal}, status=403)
     form = HandoffForm(request.POST)
     close = request.POST.get("action") == "close"
     if form.is_valid():
@@ -141,6 +155,7 @@ def handoff_edit(request: HttpRequest, number: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("notes", exc)
     if not form.is_valid():
+        ctx = page_context(request, sprint, report_document(sprint, as_of=timezone.now()))
         return render(request, "reports/sprint.html", {**ctx, "form": form}, status=400)
     messages.success(
         request,

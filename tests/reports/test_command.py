@@ -39,6 +39,12 @@ def test_the_pdf_is_written_and_its_pages_render(sprint7, tmp_path, at_now) -> N
     )
     pages = sorted(tmp_path.glob("page*.png"))
     assert pages and all(p.stat().st_size > 1000 for p in pages)
+    # The page numbers come from the print stylesheet: read from disk, not over HTTP.
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(target), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert f"Page 1 of {len(pages)}" in text
+    assert "Sprint 7 handoff report" in text and "Save notes" not in text
 
 
 def test_unknown_sprints_and_a_pdf_without_a_file_are_refused(sprint7) -> None:
