@@ -72,6 +72,36 @@ def test_no_row_is_cut_and_the_heading_and_header_row_travel_with_the_table(pape
             assert "head" in page["ids"], "a page of rows without the header row"
 
 
+# The text block's height in CSS px: the paper's, less report-print.css's 16 mm and 18 mm.
+TEXT_HEIGHT = {"letter": 11 * 96 - (16 + 18) * 96 / 25.4, "a4": (297 - 16 - 18) * 96 / 25.4}
+
+
+@pytest.mark.parametrize("paper", list(PAPERS))
+def test_a_heading_at_the_foot_of_a_page_moves_to_its_table(paper) -> None:
+    """WeasyPrint keeps headings with what follows by itself (its UA sheet); Chromium does
+    not, which tests/browser/test_report.py checks of our own rule."""
+    # Room at the foot of the first page for the heading alone, not its first row.
+    spacer = TEXT_HEIGHT[paper] - 60
+    html = (
+        f'<main><article class="report"><section class="report-section">'
+        f'<div class="spacer" style="height:{spacer:.0f}px"></div>'
+        '<h2 id="table-heading">Incidents</h2><table class="report-table"><thead>'
+        '<tr id="head"><th>Incident</th><th>Timeline</th></tr></thead><tbody>'
+        + "".join(
+            f'<tr id="row-{n}"><th>Incident {n}</th><td>a<br>b<br>c</td></tr>' for n in range(5)
+        )
+        + "</tbody></table></section></article></main>"
+    )
+    document = weasyprint.HTML(string=html, base_url=BASE_URL).render(stylesheets=sheets(paper))
+    found = {}
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is not None and element.get("id") in {"table-heading", "row-0"}:
+                found.setdefault(element.get("id"), number)
+    assert found["table-heading"] == found["row-0"] == 1
+
+
 def test_every_page_is_numbered() -> None:
     document = weasyprint.HTML(string=long_report(), base_url=BASE_URL).render(
         stylesheets=sheets("letter")
