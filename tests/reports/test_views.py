@@ -3,6 +3,8 @@ sprints, and a constant number of SQL queries whatever the data."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 
@@ -155,3 +157,18 @@ def test_the_admin_lists_handoffs_and_notices(sprint7, client, lead) -> None:
     client.force_login(lead)
     for model in ("handoff", "handoffnotice"):
         assert client.get(reverse(f"admin:reports_{model}_changelist")).status_code == 200
+
+
+def test_the_site_starts_without_importing_weasyprint() -> None:
+    code = (
+        "import django, sys; django.setup(); from django.urls import resolve; "
+        "resolve('/reports/sprint/1/'); print('weasyprint' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "oncall_site.settings"},
+    )
+    assert out.stdout.strip() == "False"
