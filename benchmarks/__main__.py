@@ -9,7 +9,8 @@ Pages: server time of the incident list, the metrics page and the API beside a b
 (`benchmarks/pages.py`), and of the SecRel, findings and Dependabot pages at 50,000
 findings, 5,000 runs and 2,000 PRs (`benchmarks/security.py`), of the release pages and
 API at 2,000 past releases (`benchmarks/releases.py`), and of the dashboard, its live part
-and the summary API with two years of history (`benchmarks/dashboard.py`). `python -m benchmarks
+and the summary API with two years of history (`benchmarks/dashboard.py`), and of the
+sprint handoff report and its PDF at the same size (`benchmarks/report.py`). `python -m benchmarks
 --pages-only` runs the pages alone.
 """
 
@@ -162,12 +163,13 @@ def main() -> None:
     if "--pages-only" not in sys.argv:
         with tempfile.TemporaryDirectory(prefix="oncall-bench-") as folder:
             sync_benchmarks(Path(folder))
-    from benchmarks import dashboard, pages, releases, security
+    from benchmarks import dashboard, pages, releases, report, security
 
     pages.main()
     security.main()
     releases.main()
     dashboard.main()
+    report.main()
 
 
 if __name__ == "__main__":

@@ -15,10 +15,11 @@ from typing import Any
 
 from incidents.report import alerts_section, incidents_handover, incidents_section
 from oncall_site.metrics import metrics_document
+from oncall_site.report import rotation_section
 from releases.report import releases_handover, releases_section
 from reports.context import ReportContext
+from reports.handoff import handoff_document, handoff_of
 from rotations.models import Sprint, team_zone
-from rotations.report import rotation_section
 from security.report import security_section
 
 Section = Callable[[ReportContext], dict[str, Any]]
@@ -51,7 +52,8 @@ def report_context(sprint: Sprint, *, as_of: datetime) -> ReportContext:
 
 
 def report_document(sprint: Sprint, *, as_of: datetime) -> dict[str, Any]:
-    """`{"sprint", "generated_at", "since", "until", "metrics", <sections>, "handover"}`."""
+    """`{"sprint", "generated_at", "since", "until", "metrics", <sections>, "handover",
+    "handoff"}`; `handoff` is the outgoing pair's notes (`reports.handoff`)."""
     ctx = report_context(sprint, as_of=as_of)
     document: dict[str, Any] = {
         "sprint": {
@@ -68,4 +70,5 @@ def report_document(sprint: Sprint, *, as_of: datetime) -> dict[str, Any]:
     for key, section in SECTIONS:
         document[key] = section(ctx)
     document["handover"] = {key: part(ctx) for key, part in HANDOVER}
+    document["handoff"] = handoff_document(handoff_of(sprint))
     return document

@@ -29,6 +29,7 @@ def periodic_tasks() -> list[Periodic]:
         Periodic("generate-sprints", "rotations.tasks.generate_sprints", 24 * 60),
         Periodic("findings-reminder", "security.tasks.findings_reminder", 60),
         Periodic("release-reminders", "releases.tasks.release_reminders", 5),
+        Periodic("handoff-notice", "reports.tasks.handoff_notice", 15),
         *(
             Periodic(
                 SYNC_PREFIX + j.key, "oncall_site.tasks.sync_job", j.interval_minutes, (j.key,)

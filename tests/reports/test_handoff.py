@@ -1,0 +1,117 @@
+"""Who may write and close a sprint's handoff notes, the rule alone and through the page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from reports.handoff import Writer, refusal
+from reports.models import NOTES_MAX, Handoff
+from tests.clock import NOW
+
+PAIR, STAFF, OTHER = Writer(False, True), Writer(True, False), Writer(False, False)
+
+
+@pytest.mark.parametrize(
+    ("writer", "over", "allowed"),
+    [
+        (PAIR, False, True),
+        (STAFF, False, True),
+        (OTHER, False, False),
+        (PAIR, True, False),
+        (STAFF, True, True),
+        (OTHER, True, False),
+    ],
+)
+def test_the_rule(writer, over, allowed) -> None:
+    assert (refusal(writer=writer, closed=False, sprint_over=over, number=7) is None) is allowed
+
+
+@pytest.mark.parametrize("writer", [PAIR, STAFF, OTHER])
+def test_closed_notes_are_frozen_for_everyone(writer) -> None:
+    assert refusal(writer=writer, closed=True, sprint_over=False, number=7) == (
+        "Sprint 7's handoff is closed; its notes are frozen."
+    )
+
+
+def url(number: int = 7) -> str:
+    return reverse("reports:handoff", args=[number])
+
+
+@pytest.fixture
+def as_user(client, pair, at_now):
+    def login(name: str):
+        client.force_login(pair["users"][name])
+        return client
+
+    return login
+
+
+@pytest.mark.django_db
+def test_the_secondary_saves_then_the_primary_closes(sprint7, as_user) -> None:
+    response = as_user("sam").post(url(), {"notes": "  Watch svc-bgs-api.  ", "action": "save"})
+    assert response.status_code == 302
+    handoff = Handoff.objects.get(sprint=sprint7)
+    assert (handoff.notes, handoff.updated_by.username, handoff.closed) == (
+        "Watch svc-bgs-api.",
+        "sam",
+        False,
+    )
+    page = as_user("priya").get(reverse("reports:sprint", args=[7])).content.decode()
+    assert "Save and close the handoff" in page and "Watch svc-bgs-api." in page
+    as_user("priya").post(url(), {"notes": "Watch svc-bgs-api. Done.", "action": "close"})
+    handoff.refresh_from_db()
+    assert handoff.closed and handoff.closed_by.username == "priya"
+    assert handoff.closed_at >= NOW
+    # Frozen: the form is gone, a further post is refused in words.
+    page = as_user("priya").get(reverse("reports:sprint", args=[7])).content.decode()
+    assert "Save notes" not in page and "closed</span> by priya" in page
+    response = as_user("priya").post(url(), {"notes": "rewrite", "action": "save"})
+    assert response.status_code == 403
+    assert "Sprint 7&#x27;s handoff is closed; its notes are frozen." in response.content.decode()
+    assert Handoff.objects.get(sprint=sprint7).notes == "Watch svc-bgs-api. Done."
+
+
+@pytest.mark.django_db
+def test_someone_else_reads_but_may_not_write(sprint7, as_user) -> None:
+    page = as_user("other").get(reverse("reports:sprint", args=[7])).content.decode()
+    assert "Save notes" not in page
+    assert "Only sprint 7&#x27;s on-call pair (or staff) may write its handoff." in page
+    response = as_user("other").post(url(), {"notes": "mine", "action": "save"})
+    assert response.status_code == 403
+    assert not Handoff.objects.exists()
+
+
+@pytest.mark.django_db
+def test_after_the_sprint_only_staff_may_write(sprint7, as_user, client, lead) -> None:
+    with time_machine.travel(sprint7.ends_at + timedelta(minutes=1), tick=False):
+        response = as_user("priya").post(url(), {"notes": "late", "action": "save"})
+        assert response.status_code == 403
+        assert "Sprint 7 is over: only staff may change its handoff now." in (
+            response.content.decode()
+        )
+        client.force_login(lead)
+        assert client.post(url(), {"notes": "by the lead", "action": "close"}).status_code == 302
+    assert Handoff.objects.get(sprint=sprint7).closed_by == lead
+
+
+@pytest.mark.django_db
+def test_closing_empty_notes_or_too_long_notes_is_refused_with_a_message(sprint7, as_user) -> None:
+    response = as_user("priya").post(url(), {"notes": "   ", "action": "close"})
+    assert response.status_code == 400
+    assert "Write the handoff notes before closing them." in response.content.decode()
+    response = as_user("priya").post(url(), {"notes": "x" * (NOTES_MAX + 1), "action": "save"})
+    assert response.status_code == 400
+    assert "at most 20000 characters" in response.content.decode()
+    assert not Handoff.objects.filter(closed_at__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_the_notes_are_in_the_document_and_its_json(sprint7, as_user) -> None:
+    as_user("priya").post(url(), {"notes": "Hand this over.", "action": "close"})
+    data = as_user("other").get(reverse("reports:sprint", args=[7]), {"format": "json"}).json()
+    assert data["handoff"]["notes"] == "Hand this over."
+    assert data["handoff"]["closed"] is True and data["handoff"]["closed_by"] == "priya"
