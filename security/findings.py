@@ -306,6 +306,17 @@ class FindingsSummary:
     overdue_ids: tuple[int | str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Counted:
+    """Findings already counted elsewhere (the database counts most of them at scale):
+    open at `as_of` with no exception ever, by (severity, tool); how many of those are
+    overdue; how many were first seen in the window. None of them closed in the window."""
+
+    open_by_severity_tool: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    overdue: int = 0
+    opened: int = 0
+
+
 def findings_summary(
     findings: Iterable[FindingFacts],
     *,
@@ -313,14 +324,21 @@ def findings_summary(
     since: datetime,
     until: datetime,
     as_of: datetime,
+    counted: Counted | None = None,
 ) -> FindingsSummary:
-    """The figures of [since, until) as known at `as_of` (see the module's rules)."""
+    """The figures of [since, until) as known at `as_of` (see the module's rules), of
+    `findings` plus what `counted` already counted (`overdue_ids` names only the former)."""
     since, until, as_of = as_utc(since, "since"), as_utc(until, "until"), as_utc(as_of, "as_of")
     if until < since:
         raise ValueError(f"window ends ({until.isoformat()}) before it starts ({since})")
+    counted = counted or Counted()
     by_severity: Counter[str] = Counter({s: 0 for s in RATINGS})
     by_tool: Counter[str] = Counter({t: 0 for t in TOOLS})
-    excepted = opened = fixed = dismissed = 0
+    for (severity, tool), n in counted.open_by_severity_tool.items():
+        by_severity[severity] += n
+        by_tool[tool] += n
+    excepted = fixed = dismissed = 0
+    opened = counted.opened
     overdue: list[int | str] = []
     days_to_fix: list[float] = []
     for facts in findings:
@@ -346,7 +364,7 @@ def findings_summary(
         open_by_severity=MappingProxyType(dict(by_severity)),
         open_by_tool=MappingProxyType(dict(by_tool)),
         under_exception=excepted,
-        overdue=len(overdue),
+        overdue=len(overdue) + counted.overdue,
         opened=opened,
         fixed=fixed,
         dismissed=dismissed,

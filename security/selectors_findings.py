@@ -315,15 +315,38 @@ def reminder(
 def findings_document(*, since: datetime, until: datetime, as_of: datetime) -> dict[str, Any]:
     """The findings' figures of [since, until) as of `as_of` (see `security.findings`):
     `open`, `open_by_severity`, `open_by_tool`, `under_exception`, `overdue`, `opened`,
-    `fixed`, `dismissed`, `mean_days_to_remediate`. Reads only the findings that can count:
-    first seen by `as_of` and open then, or first seen or closed in the window (one query,
-    plus the policy)."""
+    `fixed`, `dismissed`, `mean_days_to_remediate`.
+
+    Two years of findings are tens of thousands of rows, so the database counts those whose
+    stored due date is the rule's at any `as_of` (never an exception, a due date stored, not
+    closed in the window) in three index queries; the rules read the rest one by one: those
+    with an exception (a grant after `as_of` was not known then), those closed in the window
+    (days to remediate), and any stored without a due date.
+    """
     rules = SlaPolicy.current().rules()
     relevant = Finding.objects.filter(first_seen_at__lte=as_of).filter(
         Q(closed_at__isnull=True)
         | Q(closed_at__gt=as_of)
         | Q(closed_at__gte=since, closed_at__lt=until)
         | Q(first_seen_at__gte=since, first_seen_at__lt=until)
+    )
+    one_by_one = (
+        Q(exception_granted_at__isnull=False)
+        | Q(exception_expires_at__isnull=False)
+        | Q(closed_at__gte=since, closed_at__lt=until, closed_at__lte=as_of)
+        | (Q(sla_due_at__isnull=True) & ~Q(severity=findings.UNRATED))
+    )
+    counted_rows = relevant.exclude(one_by_one).order_by()
+    open_then = counted_rows.filter(Q(closed_at__isnull=True) | Q(closed_at__gt=as_of))
+    counted = findings.Counted(
+        open_by_severity_tool={
+            (severity, tool): n
+            for severity, tool, n in open_then.values_list("severity", "tool").annotate(
+                n=Count("pk")
+            )
+        },
+        overdue=open_then.filter(sla_due_at__lte=as_of).count(),
+        opened=counted_rows.filter(first_seen_at__gte=since, first_seen_at__lt=until).count(),
     )
     columns = (
         "pk",
@@ -346,9 +369,13 @@ def findings_document(*, since: datetime, until: datetime, as_of: datetime) -> d
             exception_granted=granted if expires else None,
             exception_expires=expires if granted else None,
         )
-        for pk, first_seen, severity, tool, closed, reason, granted, expires in relevant.values_list(
-            *columns
-        ).iterator(chunk_size=5000)
+        for pk, first_seen, severity, tool, closed, reason, granted, expires in relevant.filter(
+            one_by_one
+        )
+        .values_list(*columns)
+        .iterator(chunk_size=5000)
     )
-    summary = findings.findings_summary(facts, policy=rules, since=since, until=until, as_of=as_of)
+    summary = findings.findings_summary(
+        facts, policy=rules, since=since, until=until, as_of=as_of, counted=counted
+    )
     return findings.to_json(summary)

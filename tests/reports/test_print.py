@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import weasyprint
 
 from reports.pdf import BASE_URL, PAPERS
-
-weasyprint = pytest.importorskip("weasyprint", exc_type=ImportError)
 
 STATIC = Path(__file__).resolve().parents[2] / "static" / "css"
 ROWS = 60
