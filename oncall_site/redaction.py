@@ -27,8 +27,9 @@ SECRET_NAMES = re.compile(
 # Settings whose own values are masked wherever they appear (URLs named *_URL are masked by
 # their credentials, below: GITHUB_API_URL is no secret).
 SECRET_VALUE_NAMES = re.compile(r"TOKEN|KEY|SECRET|PASS|SIGNATURE|WEBHOOK|DSN", flags=re.I)
-# scheme://user:password@host — the password (and the user) go.
-URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.\-]*://)[^/\s:@]*:[^/\s@]+@", re.I)
+# scheme://user:password@host, or scheme://token@host (a Sentry DSN, a git URL): the
+# whole user part goes.
+URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.\-]*://)[^/\s@]+@", re.I)
 
 # Shorter values, and words or dotted paths (`AXES_PASSWORD_FORM_FIELD = "password"`), are
 # not secrets worth a substring search: masking them would blank ordinary text.

@@ -19,7 +19,9 @@ DATABASE_URL = "postgres://oncall:db-Pa55word-99@db.internal:5432/oncall"
 REDIS_URL = "redis://:r3dis-Pa55-77@cache.internal:6379/0"
 GITHUB_TOKEN = "ghp_0123456789abcdefGHIJKLMNOPqrstuvwx"
 PD_WEBHOOK_SECRET = "pd-webhook-S3CRET-0042"
+SENTRY_DSN = "https://0123456789abcdef@o1.ingest.example.io/42"
 SECRETS = [
+    "0123456789abcdef",
     SLACK_WEBHOOK,
     "db-Pa55word-99",
     "r3dis-Pa55-77",
@@ -67,12 +69,16 @@ def test_the_debug_error_page_shows_no_secret(client, lead, configured):
         REDIS_URL=REDIS_URL,
         SLACK_WEBHOOK_URL=SLACK_WEBHOOK,
         PAGERDUTY_WEBHOOK_SECRET=PD_WEBHOOK_SECRET,
+        # No secret of ours, and its value alone would pass: hidden for its name.
+        SENTRY_DSN=SENTRY_DSN,
+        DEPLOY_WEBHOOK="plainwordswebhook",
     )
     assert response.status_code == 500
     page = response.content.decode()
     assert "RuntimeError" in page and "could not post to" in page  # it is the debug page
     assert "SLACK_WEBHOOK_URL" in page  # named, with its value hidden
     assert_no_secret(page)
+    assert "plainwordswebhook" not in page and "SENTRY_DSN" in page
     assert "postgres://********************@db.internal" in page
 
 
