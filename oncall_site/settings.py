@@ -326,6 +326,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15, minimu
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "oncall_site.lockout.lockout_response"
+# Attempts are stored with the form's fields: the typed password (always masked by axes) and
+# the CSRF token stay out of the database and the admin.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 # Behind N reverse proxies the client's address is the Nth from the right of X-Forwarded-For;
 # with none, REMOTE_ADDR (a header a client could forge is never trusted).
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0, minimum=0)

@@ -4,6 +4,7 @@ import logging
 import sys
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.test import RequestFactory
@@ -119,7 +120,10 @@ def test_it_masks_credentials_in_any_url_and_leaves_plain_ones():
     )
 
 
-def test_the_admin_never_shows_a_token_or_feed_secret(client, lead):
+def test_the_admin_never_shows_a_token_or_feed_secret(client, lead, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    typo = "Typo-of-the-Real-pw-17"
+    client.post("/accounts/login/", {"username": "lead", "password": typo})
     client.force_login(lead)
     token = ApiToken(user=lead, name="bot")
     secret = token.set_new_secret()
@@ -130,9 +134,11 @@ def test_the_admin_never_shows_a_token_or_feed_secret(client, lead):
         f"/admin/oncall_site/apitoken/{token.pk}/change/",
         "/admin/rotations/calendarfeed/",
         f"/admin/rotations/calendarfeed/{feed.pk}/change/",
+        "/admin/axes/accessattempt/",
+        f"/admin/axes/accessattempt/{AccessAttempt.objects.get(username='lead').pk}/change/",
     ]
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
         text = response.content.decode()
-        assert secret not in text and feed.token not in text, url
+        assert secret not in text and feed.token not in text and typo not in text, url
