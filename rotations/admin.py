@@ -265,7 +265,8 @@ class RotationAdmin(admin.ModelAdmin):
 class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     search_fields = ["user__username"]
-    readonly_fields = ["token", "created_at"]
+    # The token is the feed's secret address: never shown here (its owner resets it).
+    readonly_fields = ["created_at"]
 
 
 @admin.register(PagerDutyOnCall)

@@ -53,3 +53,49 @@ def logged_in(page, live_server, django_user_model, demo_team, settings):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/")
     return page
+
+
+# Reports every Content-Security-Policy violation of a page to the test, whatever it was
+# (an inline style attribute, an inline script, a blocked source).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline"} ` +
+      `(${event.sourceFile || document.location.pathname}:${event.lineNumber})`
+  );
+});
+"""
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request):
+    """The site's CSP as the browser applies it: every context a browser test opens records
+    the violations its pages raise (their events, and Chromium's console errors, which also
+    cover pages with JavaScript off), and the test fails if there was any.
+
+    A test that provokes one on purpose asserts on the list and empties it."""
+    found: list[str] = []
+    if "browser" not in request.fixturenames:
+        yield found
+        return
+    browser = request.getfixturevalue("browser")
+    new_context = browser.new_context
+
+    def on_console(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            found.append(f"console: {message.text}")
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.expose_binding("__reportCspViolation", lambda _source, text: found.append(text))
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", on_console)
+        return context
+
+    browser.new_context = watched_context
+    try:
+        yield found
+    finally:
+        del browser.new_context  # the instance's own attribute: the class's method again
+    if found:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(found))

@@ -21,7 +21,11 @@ from django.core.management.base import BaseCommand, CommandError
 from dotenv import dotenv_values
 
 from oncall_site.sync import jobs
-from rotations.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERNAME
+from rotations.management.commands.seed_demo import (
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    refuse_in_production,
+)
 
 CREDENTIALS = ("GITHUB_TOKEN", "PAGERDUTY_API_TOKEN", "DATADOG_API_KEY")
 
@@ -34,6 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-seed", action="store_true", help="Skip loading the demo team.")
 
     def handle(self, *args, port: int, no_seed: bool, **options) -> None:
+        refuse_in_production("demo")
         call_command("migrate", interactive=False, verbosity=0)
         if not no_seed:
             call_command("seed_demo", stdout=io.StringIO())

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sandbox import DEFAULT_PORTS, SandboxClock, ScenarioConfig, start_sandbox
@@ -61,6 +62,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                "The sandbox serves the demo's made-up upstream data; refused with "
+                "DJANGO_ENV=production."
+            )
         try:
             start: datetime | None = parse_instant(options["start"]) if options["start"] else None
         except ValueError:

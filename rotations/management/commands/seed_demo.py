@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +25,17 @@ from rotations.proposals import NoEligibleEngineer
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "oncall-demo"
+
+
+def refuse_in_production(command: str) -> None:
+    """The demo's data and its superuser, whose password the README publishes, have no
+    place on a real site: refused with DJANGO_ENV=production, before anything is written."""
+    if settings.PRODUCTION:
+        raise CommandError(
+            f"{command} loads the demo team and a superuser with a published password; "
+            "refused with DJANGO_ENV=production. Create real users with `createsuperuser` "
+            "and the team in the admin."
+        )
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,7 @@ class Command(BaseCommand):
     help = "Load the demo team, calendar and rotations (safe to run again: nothing is duplicated)."
 
     def handle(self, *args, **options) -> None:
+        refuse_in_production("seed_demo")
         with transaction.atomic():
             user = self.seed_user()
             engineers = self.seed_engineers(user)
