@@ -115,6 +115,15 @@ class ClosedReason(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
+# A finding whose due date the SLA rules must work out at each moment asked about (an
+# exception, which counts only once granted), or that has none stored though rated.
+PER_ROW = (
+    models.Q(exception_granted_at__isnull=False)
+    | models.Q(exception_expires_at__isnull=False)
+    | (models.Q(sla_due_at__isnull=True) & ~models.Q(severity="unrated"))
+)
+
+
 class Finding(models.Model):
     source = models.CharField(max_length=16, choices=FindingSource.choices)
     number = models.PositiveIntegerField(help_text="The alert's number upstream (or ours).")
@@ -166,16 +175,26 @@ class Finding(models.Model):
             models.UniqueConstraint(fields=["source", "number"], name="finding_source_number")
         ]
         indexes = [
-            models.Index(fields=["closed_at", "sla_due_at"], name="finding_open_due"),
             models.Index(fields=["first_seen_at"], name="finding_first_seen"),
             # The list's filters, each over the open findings.
             models.Index(fields=["tool", "closed_at", "sla_due_at"], name="finding_tool_open"),
             models.Index(fields=["severity", "closed_at"], name="finding_severity_open"),
-            # The counts over the unresolved findings read this index alone.
+            # The counts over the unresolved findings, the dashboard's and the metrics
+            # document's (open at any moment), read this index alone.
             models.Index(
-                fields=["closed_at", "severity", "tool", "sla_due_at", "exception_expires_at"],
-                name="finding_open_counts",
+                fields=[
+                    "closed_at",
+                    "sla_due_at",
+                    "severity",
+                    "tool",
+                    "exception_expires_at",
+                    "exception_granted_at",
+                    "first_seen_at",
+                ],
+                name="finding_open_counts_at",
             ),
+            # The few the metrics document reads one by one (see `PER_ROW`).
+            models.Index(fields=["first_seen_at"], condition=PER_ROW, name="finding_per_row"),
         ]
 
     def __str__(self) -> str:

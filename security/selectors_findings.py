@@ -7,6 +7,7 @@ The rules are `security.findings`'; here rows become `FindingFacts` and the stor
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,7 +19,15 @@ from oncall_site.integrations.timestamps import isoformat_z, parse_instant
 from rotations.sprints import local_date
 from security import findings
 from security.findings import FindingFacts, FindingStatus
-from security.models import Finding, FindingEvent, FindingSource, Rating, SlaPolicy, Tool
+from security.models import (
+    PER_ROW,
+    Finding,
+    FindingEvent,
+    FindingSource,
+    Rating,
+    SlaPolicy,
+    Tool,
+)
 
 SOON_DAYS = 7  # the list's "breaching soon" filter
 STATES: dict[str, str] = {
@@ -318,36 +327,52 @@ def findings_document(*, since: datetime, until: datetime, as_of: datetime) -> d
     `fixed`, `dismissed`, `mean_days_to_remediate`.
 
     Two years of findings are tens of thousands of rows, so the database counts those whose
-    stored due date is the rule's at any `as_of` (never an exception, a due date stored, not
-    closed in the window) in three index queries; the rules read the rest one by one: those
-    with an exception (a grant after `as_of` was not known then), those closed in the window
-    (days to remediate), and any stored without a due date.
+    stored due date is the rule's at any `as_of` (no exception, a due date stored when
+    rated) in three queries, two of which read one index alone; the rules read the rest one
+    by one: `PER_ROW` (an exception counts only once granted) and those closed in the window
+    (days to remediate).
     """
     rules = SlaPolicy.current().rules()
-    relevant = Finding.objects.filter(first_seen_at__lte=as_of).filter(
+    closed_in_window = Q(closed_at__gte=since, closed_at__lt=until, closed_at__lte=as_of)
+    by_rows = Q(
+        exception_granted_at__isnull=True,
+        exception_expires_at__isnull=True,
+    ) & (Q(sla_due_at__isnull=False) | Q(severity=findings.UNRATED))
+    # Open at `as_of`: never closed, or closed after it. Two ranges of one index, each read
+    # alone (an OR of both makes SQLite scan another index whole).
+    open_then = [
+        Finding.objects.filter(by_rows, when, first_seen_at__lte=as_of).order_by()
+        for when in (Q(closed_at__isnull=True), Q(closed_at__gt=as_of))
+    ]
+    never_closed, closed_later = open_then
+    open_by_severity_tool: Counter[tuple[str, str]] = Counter(
+        {
+            (severity, tool): n
+            for severity, tool, n in never_closed.values_list("severity", "tool").annotate(
+                n=Count("pk")
+            )
+        }
+    )
+    # Grouped, these would make SQLite scan the severity index whole; read, they are a
+    # range of the closed-at index (none at all when `as_of` is now).
+    open_by_severity_tool.update(closed_later.values_list("severity", "tool"))
+    opened = (
+        Finding.objects.filter(by_rows, first_seen_at__gte=since, first_seen_at__lt=until)
+        .filter(first_seen_at__lte=as_of)
+        .exclude(closed_in_window)
+    )
+    counted = findings.Counted(
+        open_by_severity_tool=open_by_severity_tool,
+        overdue=sum(rows.filter(sla_due_at__lte=as_of).count() for rows in open_then),
+        opened=opened.count(),
+    )
+    one_by_one = Finding.objects.filter(PER_ROW, first_seen_at__lte=as_of).filter(
         Q(closed_at__isnull=True)
         | Q(closed_at__gt=as_of)
         | Q(closed_at__gte=since, closed_at__lt=until)
         | Q(first_seen_at__gte=since, first_seen_at__lt=until)
     )
-    one_by_one = (
-        Q(exception_granted_at__isnull=False)
-        | Q(exception_expires_at__isnull=False)
-        | Q(closed_at__gte=since, closed_at__lt=until, closed_at__lte=as_of)
-        | (Q(sla_due_at__isnull=True) & ~Q(severity=findings.UNRATED))
-    )
-    counted_rows = relevant.exclude(one_by_one).order_by()
-    open_then = counted_rows.filter(Q(closed_at__isnull=True) | Q(closed_at__gt=as_of))
-    counted = findings.Counted(
-        open_by_severity_tool={
-            (severity, tool): n
-            for severity, tool, n in open_then.values_list("severity", "tool").annotate(
-                n=Count("pk")
-            )
-        },
-        overdue=open_then.filter(sla_due_at__lte=as_of).count(),
-        opened=counted_rows.filter(first_seen_at__gte=since, first_seen_at__lt=until).count(),
-    )
+    closed_rows = Finding.objects.filter(by_rows, closed_in_window, first_seen_at__lte=as_of)
     columns = (
         "pk",
         "first_seen_at",
@@ -369,11 +394,10 @@ def findings_document(*, since: datetime, until: datetime, as_of: datetime) -> d
             exception_granted=granted if expires else None,
             exception_expires=expires if granted else None,
         )
-        for pk, first_seen, severity, tool, closed, reason, granted, expires in relevant.filter(
-            one_by_one
-        )
-        .values_list(*columns)
-        .iterator(chunk_size=5000)
+        for rows in (one_by_one, closed_rows)
+        for pk, first_seen, severity, tool, closed, reason, granted, expires in rows.values_list(
+            *columns
+        ).order_by()
     )
     summary = findings.findings_summary(
         facts, policy=rules, since=since, until=until, as_of=as_of, counted=counted
