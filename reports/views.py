@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from oncall_site.page_cache import kept
 from reports import handoff, selectors
 from reports.document import report_document
 from reports.encoding import to_json
@@ -109,7 +110,10 @@ def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
         sprint = _sprint(number)
     except NoSuchSprint:
         return _not_found(request, number)
-    document = report_document(sprint, as_of=timezone.now())
+    # The same for everyone until the data or the minute changes (oncall_site/page_cache.py).
+    document = kept(
+        f"report:{sprint.number}", lambda: report_document(sprint, as_of=timezone.now())
+    )
     if fmt == "json":
         return HttpResponse(to_json(document), content_type="application/json")
     if fmt == "pdf":
@@ -120,7 +124,12 @@ def sprint_report(request: HttpRequest, number: int) -> HttpResponse:
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="sprint-{number}-handoff.pdf"'
         return response
-    return render(request, "reports/sprint.html", page_context(request, sprint, document))
+    ctx = page_context(request, sprint, document)
+    ctx["sections_html"] = kept(
+        f"report-sections:{sprint.number}",
+        lambda: render_to_string("reports/_sections.html", {"report": document}),
+    )
+    return render(request, "reports/sprint.html", ctx)
 
 
 @require_POST

@@ -115,3 +115,18 @@ def test_the_notes_are_in_the_document_and_its_json(sprint7, as_user) -> None:
     data = as_user("other").get(reverse("reports:sprint", args=[7]), {"format": "json"}).json()
     assert data["handoff"]["notes"] == "Hand this over."
     assert data["handoff"]["closed"] is True and data["handoff"]["closed_by"] == "priya"
+
+
+@pytest.mark.django_db
+def test_saved_notes_show_at_once_though_the_report_is_kept(sprint7, as_user, settings) -> None:
+    """The report is kept between writes (oncall_site/page_cache.py); saving notes is a
+    write, so the next view is computed afresh."""
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 120
+    cache.clear()
+    report = reverse("reports:sprint", args=[7])
+    assert "First note." not in as_user("sam").get(report).content.decode()
+    as_user("sam").post(url(), {"notes": "First note.", "action": "save"})
+    assert "First note." in as_user("sam").get(report).content.decode()
+    assert "First note." in as_user("sam").get(report + "?format=json").content.decode()
