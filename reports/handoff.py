@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from reports.models import NOTES_MAX, Handoff
-from rotations.models import Engineer, Sprint
+from rotations.models import CheckItem, ChecklistEntry, Engineer, Sprint
 
 
 @dataclass(frozen=True)
@@ -99,5 +99,11 @@ def handoff_save(*, sprint: Sprint, notes: str, user: Any, now: datetime, close:
             changes |= {"closed_by": user, "closed_at": now}
         if not Handoff.objects.filter(pk=handoff.pk, closed_at__isnull=True).update(**changes):
             raise ValidationError(f"Sprint {sprint.number}'s handoff was closed meanwhile.")
+        if close:
+            # Closing the notes is writing the handoff: its checklist item says so, unless
+            # someone ticked it already (their tick and time stand).
+            ChecklistEntry.objects.filter(
+                rotation__sprint=sprint, item=CheckItem.WRITE_HANDOFF, done=False
+            ).update(done=True, done_by=user, done_at=now)
     handoff.refresh_from_db()
     return handoff

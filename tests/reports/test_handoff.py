@@ -130,3 +130,27 @@ def test_saved_notes_show_at_once_though_the_report_is_kept(sprint7, as_user, se
     as_user("sam").post(url(), {"notes": "First note.", "action": "save"})
     assert "First note." in as_user("sam").get(report).content.decode()
     assert "First note." in as_user("sam").get(report + "?format=json").content.decode()
+
+
+@pytest.mark.django_db
+def test_closing_the_notes_ticks_write_the_handoff_unless_ticked_already(sprint7, as_user) -> None:
+    from rotations.models import CheckItem, ChecklistEntry
+
+    entry = ChecklistEntry.objects.get(rotation__sprint=sprint7, item=CheckItem.WRITE_HANDOFF)
+    assert not entry.done
+    as_user("sam").post(url(), {"notes": "Handed over.", "action": "close"})
+    entry.refresh_from_db()
+    assert entry.done and entry.done_by.username == "sam"
+
+
+@pytest.mark.django_db
+def test_a_tick_already_there_stands_when_the_notes_close(sprint7, as_user, pair) -> None:
+    from rotations.models import CheckItem, ChecklistEntry
+
+    entry = ChecklistEntry.objects.get(rotation__sprint=sprint7, item=CheckItem.WRITE_HANDOFF)
+    ChecklistEntry.objects.filter(pk=entry.pk).update(
+        done=True, done_by=pair["users"]["priya"], done_at=NOW - timedelta(hours=1)
+    )
+    as_user("sam").post(url(), {"notes": "Handed over.", "action": "close"})
+    entry.refresh_from_db()
+    assert entry.done_by.username == "priya" and entry.done_at == NOW - timedelta(hours=1)
