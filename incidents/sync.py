@@ -33,6 +33,7 @@ from incidents.models import (
 )
 from incidents.rules import incident_references
 from incidents.tickets import CLAIM_EXPIRES
+from incidents.upstream_order import UpstreamChange, supersedes, upstream_status
 from oncall_site.integrations import datadog, github, pagerduty
 from oncall_site.integrations.errors import BadPayload, UpstreamError
 from oncall_site.integrations.timestamps import parse_instant
@@ -49,15 +50,40 @@ PD_STATE = {
     "resolved": State.RESOLVED,
 }
 NOT_FOUND = "PagerDuty no longer finds this incident (404)"
+# What an incident record says; an older record than the row's changes none of it.
+PAGERDUTY_RECORD = (
+    "number",
+    "title",
+    "state",
+    "urgency",
+    "priority",
+    "service_id",
+    "upstream_service_id",
+    "started_at",
+    "acknowledged_at",
+    "resolved_at",
+    "upstream_changed_at",
+    "upstream_url",
+)
 
 
 def keep_local_knowledge(row: Incident, fields: dict[str, Any]) -> dict[str, Any]:
     """What we know better than the incoming record:
 
+    - a newer change: a record PagerDuty last changed before the change the row last took
+      (a webhook delivered while this run was reading) changes nothing
+      (`incidents.upstream_order.supersedes`);
     - the first acknowledgement: an earlier one the log gave us stands, as long as it still
       fits between the (upstream-owned) start and resolution;
     - mitigated and canceled, states PagerDuty does not have, stand until it resolves.
     """
+    incoming = UpstreamChange(fields["upstream_changed_at"], upstream_status(fields["state"]))
+    stored = UpstreamChange(row.upstream_changed_at, upstream_status(row.state))
+    if not supersedes(incoming, stored):
+        kept = {name: getattr(row, name) for name in PAGERDUTY_RECORD}
+        if fields["upstream_service_id"] == row.upstream_service_id:
+            kept.pop("service_id")  # a service mapped in the admin since applies at once
+        return {**fields, **kept}
     ack, started, resolved = row.acknowledged_at, fields["started_at"], fields["resolved_at"]
     incoming_ack = fields["acknowledged_at"]
     earlier = ack is not None and (incoming_ack is None or ack < incoming_ack)
@@ -83,6 +109,7 @@ INCIDENTS: Ownership[Incident] = Ownership(
         "started_at",
         "acknowledged_at",
         "resolved_at",
+        "upstream_changed_at",
         "upstream_url",
         "needs_review",
         "review_reason",
@@ -132,6 +159,7 @@ def incident_fields(
         "started_at": incident.created_at,
         "acknowledged_at": acknowledged_at,
         "resolved_at": resolved_at,
+        "upstream_changed_at": incident.updated_at,
         "upstream_url": incident.html_url,
         "needs_review": bool(problems),
         "review_reason": "; ".join(problems),
