@@ -77,11 +77,11 @@ def keep_local_knowledge(row: Incident, fields: dict[str, Any]) -> dict[str, Any
       fits between the (upstream-owned) start and resolution;
     - mitigated and canceled, states PagerDuty does not have, stand until it resolves.
     """
-    incoming = UpstreamChange(fields["upstream_changed_at"], upstream_status(fields["state"]))
+    incoming = UpstreamChange(fields.get("upstream_changed_at"), upstream_status(fields["state"]))
     stored = UpstreamChange(row.upstream_changed_at, upstream_status(row.state))
     if not supersedes(incoming, stored):
         kept = {name: getattr(row, name) for name in PAGERDUTY_RECORD}
-        if fields["upstream_service_id"] == row.upstream_service_id:
+        if fields.get("upstream_service_id") == row.upstream_service_id:
             kept.pop("service_id")  # a service mapped in the admin since applies at once
         return {**fields, **kept}
     ack, started, resolved = row.acknowledged_at, fields["started_at"], fields["resolved_at"]
