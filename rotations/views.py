@@ -22,6 +22,7 @@ from rotations.models import (
     Sprint,
     team_today,
 )
+from rotations.sprints import may_change_sprint
 
 
 @require_GET
@@ -55,9 +56,25 @@ def engineer_history(request: HttpRequest, engineer_id: int) -> HttpResponse:
     return render(request, "rotations/engineer_history.html", ctx)
 
 
+def _may_change(request: HttpRequest, sprint: Sprint) -> bool:
+    return may_change_sprint(
+        ends_at=sprint.ends_at, now=timezone.now(), is_staff=request.user.is_staff
+    )
+
+
+def _past_forbidden(request: HttpRequest, sprint: Sprint, what: str) -> HttpResponse:
+    message = (
+        f"Sprint {sprint.number} ended on {sprint.last_day:%b %-d, %Y}: {what} is the record "
+        "of what happened and only staff may change it."
+    )
+    return render(request, "rotations/forbidden.html", {"message": message}, status=403)
+
+
 @require_POST
 def rotation_confirm(request: HttpRequest, number: int) -> HttpResponse:
     sprint = get_object_or_404(Sprint, number=number)
+    if not _may_change(request, sprint):
+        return _past_forbidden(request, sprint, "its rotation")
     form = RotationConfirmForm(request.POST)
     back = reverse("rotations") + f"#sprint-{number}"
     if not form.is_valid():
@@ -91,7 +108,13 @@ def rotation_confirm(request: HttpRequest, number: int) -> HttpResponse:
 def checklist_toggle(request: HttpRequest, number: int, item: str) -> HttpResponse:
     if item not in CheckItem.values:
         raise Http404("No such checklist item.")
-    entry = get_object_or_404(ChecklistEntry, rotation__sprint__number=number, item=item)
+    entry = get_object_or_404(
+        ChecklistEntry.objects.select_related("rotation__sprint"),
+        rotation__sprint__number=number,
+        item=item,
+    )
+    if not _may_change(request, entry.rotation.sprint):
+        return _past_forbidden(request, entry.rotation.sprint, "its checklist")
     services.checklist_mark(entry=entry, done=request.POST.get("done") == "1", user=request.user)
     target = request.POST.get("next", "")
     return redirect(
