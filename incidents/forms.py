@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from incidents.models import Incident, IncidentImpact, UpdateKind
 from incidents.services import TRANSITION_VERBS, TRANSITIONS
+from oncall_site.forms import PlainTextForm
 from rotations.models import PartnerTeam, Service
 
 INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -65,7 +66,7 @@ def yes_no_field(label: str, help_text: str = "") -> forms.Field:
     )
 
 
-class IncidentDeclareForm(forms.ModelForm):
+class IncidentDeclareForm(PlainTextForm, forms.ModelForm):
     started_at = time_field(label="Started", help_text="When the problem began (team's clock).")
     application_non_functional = yes_no_field("Application non-functional")
     blocker = yes_no_field("Blocks a partner team's work")
@@ -97,7 +98,7 @@ class IncidentDeclareForm(forms.ModelForm):
             self.initial.setdefault("started_at", now_local())
 
 
-class IncidentEditForm(forms.ModelForm):
+class IncidentEditForm(PlainTextForm, forms.ModelForm):
     """The fields a person keeps right during and after the incident."""
 
     prefix = "edit"
@@ -138,7 +139,7 @@ class IncidentEditForm(forms.ModelForm):
         _empty_labels(self)
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(PlainTextForm, forms.Form):
     prefix = "move"
     to = forms.ChoiceField(label="Move to", choices=())
     at = time_field(label="At", help_text="Defaults to now; change it if it happened earlier.")
@@ -158,7 +159,7 @@ class TransitionForm(forms.Form):
         return bool(self.fields["to"].choices)
 
 
-class UpdateForm(forms.Form):
+class UpdateForm(PlainTextForm, forms.Form):
     prefix = "update"
     kind = forms.ChoiceField(
         choices=[
@@ -181,7 +182,7 @@ class UpdateForm(forms.Form):
             self.initial.setdefault("at", now_local())
 
 
-class ImpactForm(forms.ModelForm):
+class ImpactForm(PlainTextForm, forms.ModelForm):
     start = time_field(label="Impact started")
     end = time_field(required=False, label="Impact ended", help_text="Empty while it goes on.")
 
@@ -209,11 +210,11 @@ class ImpactForm(forms.ModelForm):
             )
 
 
-class ImpactEndForm(forms.Form):
+class ImpactEndForm(PlainTextForm, forms.Form):
     end = time_field(label="Ended at")
 
 
-class TicketLinkForm(forms.Form):
+class TicketLinkForm(PlainTextForm, forms.Form):
     prefix = "ticket"
     ticket_url = forms.URLField(
         label="Ticket URL",

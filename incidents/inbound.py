@@ -24,7 +24,7 @@ from incidents.metrics import severity_from_pagerduty
 from incidents.models import Incident, IncidentUpdate, Source, State, UpdateKind
 from incidents.services import timeline_record
 from incidents.upstream_order import UpstreamChange, supersedes, upstream_status
-from oncall_site.integrations import pagerduty, slack
+from oncall_site.integrations import fit, pagerduty, slack
 from rotations.models import PartnerTeam, Service
 
 # Still importable from here, where they were first written (the rule now lives in Slack's
@@ -59,7 +59,7 @@ def _flag(incident: Incident, problems: list[str]) -> None:
     if problems:
         incident.needs_review = True
         reasons = [r for r in incident.review_reason.split("; ") if r] + problems
-        incident.review_reason = "; ".join(dict.fromkeys(reasons))[:300]
+        incident.review_reason = fit("; ".join(dict.fromkeys(reasons)), 300)
 
 
 def _save_checked(incident: Incident, problems: list[str]) -> None:
@@ -219,7 +219,7 @@ def _take_event(
     incident_id = incident.external_id
     priority_name = event.priority_name[:16]
     urgency = event.urgency[:8]
-    title = event.title[:300]
+    title = fit(event.title, 300)
     if title:
         incident.title = title
     elif not incident.title:
@@ -264,7 +264,7 @@ def _pagerduty_note(event: pagerduty.NoteEvent, *, now: datetime) -> InboundResu
             timeline_record(
                 incident,
                 kind=UpdateKind.NOTE,
-                text=event.content[:5000],
+                text=fit(event.content, 5000),
                 at=event.occurred_at or now,
                 user=None,
                 external_id=key,
@@ -310,7 +310,7 @@ def slack_report_store(
     incident = Incident(
         source=Source.SLACK,
         external_id=report_id,
-        title=report.title[:300]
+        title=fit(report.title, 300)
         or f"Incident reported in Slack{f' by {team_name}' if team_name else ''}",
         description=report.description,
         how_to_reproduce=report.how_to_reproduce,

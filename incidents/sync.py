@@ -36,6 +36,7 @@ from incidents.tickets import CLAIM_EXPIRES
 from incidents.upstream_order import UpstreamChange, supersedes, upstream_status
 from oncall_site.integrations import datadog, github, pagerduty
 from oncall_site.integrations.errors import BadPayload, UpstreamError
+from oncall_site.integrations.text import fit, one_line
 from oncall_site.integrations.timestamps import parse_instant
 from oncall_site.links import http_url
 from oncall_site.models import SyncJobState
@@ -302,7 +303,7 @@ class Unreadable:
         self.count = 0
 
     def __call__(self, raw: Mapping[str, Any], error: BadPayload) -> None:
-        external_id = str(raw.get("id") or "")[:64]
+        external_id = one_line(raw.get("id"))[:64]
         self.count += 1
         if not external_id:
             self.ctx.flag(f"an incident without an id was skipped ({error})")
@@ -315,18 +316,18 @@ class Unreadable:
             source=Source.PAGERDUTY,
             external_id=external_id,
             defaults={
-                "title": str(raw.get("title") or raw.get("summary") or external_id)[:300],
+                "title": one_line(raw.get("title") or raw.get("summary") or external_id, 300),
                 "state": PD_STATE.get(str(raw.get("status")), State.TRIGGERED),
                 "started_at": started or self.ctx.now,
                 "upstream_url": http_url(raw.get("html_url")),
                 "needs_review": True,
-                "review_reason": reason[:300],
+                "review_reason": fit(reason, 300),
             },
         )
         if created:
             self.ctx.written += 1
         elif not row.needs_review:
-            row.needs_review, row.review_reason = True, reason[:300]
+            row.needs_review, row.review_reason = True, fit(reason, 300)
             row.save(update_fields=["needs_review", "review_reason"])
             self.ctx.written += 1
 
@@ -624,7 +625,7 @@ def link_tickets(chosen: Mapping[int, github.Issue], *, now: datetime) -> int:
         IncidentUpdate.objects.create(
             incident=incident,
             kind=UpdateKind.NOTE,
-            text=f"Ticket linked from GitHub issue #{issue.number} “{issue.title[:200]}”, "
+            text=f"Ticket linked from GitHub issue #{issue.number} “{one_line(issue.title, 200)}”, "
             f"which names this incident: {url}",
             at=now,
         )
