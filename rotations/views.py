@@ -123,22 +123,29 @@ def checklist_toggle(request: HttpRequest, number: int, item: str) -> HttpRespon
 
 
 def calendar_settings(request: HttpRequest) -> HttpResponse:
-    feed, _ = CalendarFeed.objects.get_or_create(user=request.user)
+    """Make or reset one's secret calendar address. Only its hash is stored, so the address
+    is shown once, in the answer to the POST that made it (not kept in the session)."""
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    ctx = {"feed": feed, "engineer": Engineer.objects.filter(user=request.user).first()}
     if request.method == "POST":
-        feed.reset()
-        messages.success(request, "Your calendar address was reset; the old one no longer works.")
-        return redirect("calendar-settings")
-    url = request.build_absolute_uri(reverse("calendar-feed", args=[feed.token]))
-    engineer = Engineer.objects.filter(user=request.user).first()
-    return render(request, "rotations/calendar.html", {"feed_url": url, "engineer": engineer})
+        reset = feed is not None
+        feed = feed or CalendarFeed(user=request.user)
+        secret = feed.set_new_secret()
+        feed.save()
+        ctx.update(
+            feed=feed,
+            reset=reset,
+            feed_url=request.build_absolute_uri(reverse("calendar-feed", args=[secret])),
+        )
+    return render(request, "rotations/calendar.html", ctx)
 
 
 @login_not_required
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    feed = CalendarFeed.objects.filter(token=token).select_related("user").first()
+    feed = CalendarFeed.objects.serving(token).select_related("user").first()
     if feed is None:
-        raise Http404("Unknown calendar address; it may have been reset.")
+        raise Http404("Unknown calendar address; it may have been reset, or its owner left.")
     rotations = Rotation.objects.select_related("sprint", "primary", "secondary").order_by(
         "sprint__number"
     )
