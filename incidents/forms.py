@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
-from incidents.models import Incident, IncidentImpact, UpdateKind
+from incidents.models import OPEN_STATES, Incident, IncidentImpact, UpdateKind
 from incidents.services import TRANSITION_VERBS, TRANSITIONS
 from oncall_site.forms import PlainTextForm
 from rotations.models import PartnerTeam, Service
@@ -137,6 +138,30 @@ class IncidentEditForm(PlainTextForm, forms.ModelForm):
         self.fields["service"].queryset = Service.objects.select_related("team")
         self.fields["title"].widget.attrs["class"] = "wide"
         _empty_labels(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # The state is not edited here: a resolution time on an open incident would leave
+        # it open with a resolution. Moving it is the "Move to" form's (and the timeline's).
+        if data.get("resolved_at") and self.instance.state in OPEN_STATES:
+            self.add_error(
+                "resolved_at",
+                "This incident is still open: resolve it with “Move to: resolved” (with the "
+                "time it was resolved); this field corrects the time of a past resolution.",
+            )
+        return data
+
+    def _update_errors(self, errors: ValidationError) -> None:
+        # The model's checks may name a field this form does not show (state, canceled_at):
+        # say it above the form rather than fail.
+        if hasattr(errors, "error_dict"):
+            shown: dict[str, list[ValidationError]] = {}
+            for name, messages in errors.error_dict.items():
+                shown.setdefault(name if name in self.fields else NON_FIELD_ERRORS, []).extend(
+                    messages
+                )
+            errors = ValidationError(shown)
+        super()._update_errors(errors)
 
 
 class TransitionForm(PlainTextForm, forms.Form):
