@@ -384,3 +384,51 @@ def test_a_resolution_time_on_an_open_incident_is_refused_in_words(client, membe
     assert "resolve it with “Move to: resolved”" in response.content.decode()
     incident.refresh_from_db()
     assert (incident.state, incident.resolved_at) == (State.TRIGGERED, None)
+
+
+# Every form
+
+
+def form_fields() -> set[str]:
+    """Every field of every form of the site, as posted (with the form's prefix)."""
+    import incidents.forms  # noqa: F401 - the forms register as PlainTextForm subclasses
+    import releases.forms  # noqa: F401
+    import releases.forms_deploys  # noqa: F401
+    import rotations.forms  # noqa: F401
+    import security.forms  # noqa: F401
+    from oncall_site.forms import PlainTextForm
+
+    def subclasses(cls: type) -> list[type]:
+        return [s for c in cls.__subclasses__() for s in (c, *subclasses(c))]
+
+    return {
+        f"{form.prefix}-{name}" if form.prefix else name
+        for form in subclasses(PlainTextForm)
+        for name in form.base_fields
+    }
+
+
+@pytest.mark.django_db
+def test_every_form_answers_hostile_values_below_500(client, lead, demo_team):
+    from django.utils import timezone
+
+    from rotations.models import Sprint
+
+    incident = Incident.objects.create(title="BIP latency", started_at=timezone.now())
+    past_sprint = Sprint.objects.order_by("-number")[2].number
+    fields = form_fields()
+    assert {"title", "edit-resolved_at", "move-to", "primary", "services"} <= fields
+    for name, converters in patterns():
+        if name == "logout" or name in NOT_PAGES:
+            continue
+        kwargs = {
+            key: {"incident_id": incident.pk, "number": past_sprint}.get(key, 1)
+            if type(c).__name__ == "IntConverter"
+            else "cc"
+            for key, c in converters.items()
+        }
+        url = reverse(name, kwargs=kwargs)
+        for value in HOSTILE:
+            client.force_login(lead)
+            response = client.post(url, dict.fromkeys(fields, value))
+            assert_refused_in_words(response, f"POST {url} every field = {value[:30]!r}")
