@@ -33,7 +33,7 @@ from incidents.models import (
 )
 from incidents.rules import incident_references
 from incidents.tickets import CLAIM_EXPIRES
-from incidents.upstream_order import UpstreamChange, supersedes, upstream_status
+from incidents.upstream_order import keep_record, older_record
 from oncall_site.integrations import datadog, github, pagerduty
 from oncall_site.integrations.errors import BadPayload, UpstreamError
 from oncall_site.integrations.text import fit, one_line
@@ -51,21 +51,6 @@ PD_STATE = {
     "resolved": State.RESOLVED,
 }
 NOT_FOUND = "PagerDuty no longer finds this incident (404)"
-# What an incident record says; an older record than the row's changes none of it.
-PAGERDUTY_RECORD = (
-    "number",
-    "title",
-    "state",
-    "urgency",
-    "priority",
-    "service_id",
-    "upstream_service_id",
-    "started_at",
-    "acknowledged_at",
-    "resolved_at",
-    "upstream_changed_at",
-    "upstream_url",
-)
 
 
 def keep_local_knowledge(row: Incident, fields: dict[str, Any]) -> dict[str, Any]:
@@ -78,13 +63,8 @@ def keep_local_knowledge(row: Incident, fields: dict[str, Any]) -> dict[str, Any
       fits between the (upstream-owned) start and resolution;
     - mitigated and canceled, states PagerDuty does not have, stand until it resolves.
     """
-    incoming = UpstreamChange(fields.get("upstream_changed_at"), upstream_status(fields["state"]))
-    stored = UpstreamChange(row.upstream_changed_at, upstream_status(row.state))
-    if not supersedes(incoming, stored):
-        kept = {name: getattr(row, name) for name in PAGERDUTY_RECORD}
-        if fields.get("upstream_service_id") == row.upstream_service_id:
-            kept.pop("service_id")  # a service mapped in the admin since applies at once
-        return {**fields, **kept}
+    if older_record(row, fields):
+        return keep_record(row, fields)
     ack, started, resolved = row.acknowledged_at, fields["started_at"], fields["resolved_at"]
     incoming_ack = fields["acknowledged_at"]
     earlier = ack is not None and (incoming_ack is None or ack < incoming_ack)

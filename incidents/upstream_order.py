@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 # At one instant, the status further along wins, so two records stamped alike end in the
 # same state whichever arrives first (an `acknowledged` and a `resolved` of one second).
@@ -66,3 +67,36 @@ def supersedes(incoming: UpstreamChange, stored: UpstreamChange) -> bool:
     if incoming.at != stored.at:
         return incoming.at > stored.at
     return STATUS_RANK.get(incoming.status, 0) > STATUS_RANK.get(stored.status, 0)
+
+
+# What a PagerDuty incident record says; a record older than the row's changes none of it.
+PAGERDUTY_RECORD = (
+    "number",
+    "title",
+    "state",
+    "urgency",
+    "priority",
+    "service_id",
+    "upstream_service_id",
+    "started_at",
+    "acknowledged_at",
+    "resolved_at",
+    "upstream_changed_at",
+    "upstream_url",
+)
+
+
+def older_record(row: Any, fields: dict[str, Any]) -> bool:
+    """Whether a sync's incoming incident `fields` are older than what `row` last took."""
+    incoming = UpstreamChange(fields.get("upstream_changed_at"), upstream_status(fields["state"]))
+    stored = UpstreamChange(row.upstream_changed_at, upstream_status(row.state))
+    return not supersedes(incoming, stored)
+
+
+def keep_record(row: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with what `row` holds of PagerDuty's record kept; the rest (flags for review,
+    a service mapped in the admin since, for the same PagerDuty service) still applies."""
+    kept = {name: getattr(row, name) for name in PAGERDUTY_RECORD}
+    if fields.get("upstream_service_id") == row.upstream_service_id:
+        kept.pop("service_id")
+    return {**fields, **kept}
