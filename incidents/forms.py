@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
-from incidents.models import Incident, IncidentImpact, UpdateKind
+from incidents.models import OPEN_STATES, Incident, IncidentImpact, UpdateKind
 from incidents.services import TRANSITION_VERBS, TRANSITIONS
+from oncall_site.forms import PlainTextForm
 from rotations.models import PartnerTeam, Service
 
 INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -65,7 +67,7 @@ def yes_no_field(label: str, help_text: str = "") -> forms.Field:
     )
 
 
-class IncidentDeclareForm(forms.ModelForm):
+class IncidentDeclareForm(PlainTextForm, forms.ModelForm):
     started_at = time_field(label="Started", help_text="When the problem began (team's clock).")
     application_non_functional = yes_no_field("Application non-functional")
     blocker = yes_no_field("Blocks a partner team's work")
@@ -97,7 +99,7 @@ class IncidentDeclareForm(forms.ModelForm):
             self.initial.setdefault("started_at", now_local())
 
 
-class IncidentEditForm(forms.ModelForm):
+class IncidentEditForm(PlainTextForm, forms.ModelForm):
     """The fields a person keeps right during and after the incident."""
 
     prefix = "edit"
@@ -137,8 +139,32 @@ class IncidentEditForm(forms.ModelForm):
         self.fields["title"].widget.attrs["class"] = "wide"
         _empty_labels(self)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # The state is not edited here: a resolution time on an open incident would leave
+        # it open with a resolution. Moving it is the "Move to" form's (and the timeline's).
+        if data.get("resolved_at") and self.instance.state in OPEN_STATES:
+            self.add_error(
+                "resolved_at",
+                "This incident is still open: resolve it with “Move to: resolved” (with the "
+                "time it was resolved); this field corrects the time of a past resolution.",
+            )
+        return data
 
-class TransitionForm(forms.Form):
+    def _update_errors(self, errors: ValidationError) -> None:
+        # The model's checks may name a field this form does not show (state, canceled_at):
+        # say it above the form rather than fail.
+        if hasattr(errors, "error_dict"):
+            shown: dict[str, list[ValidationError]] = {}
+            for name, messages in errors.error_dict.items():
+                shown.setdefault(name if name in self.fields else NON_FIELD_ERRORS, []).extend(
+                    messages
+                )
+            errors = ValidationError(shown)
+        super()._update_errors(errors)
+
+
+class TransitionForm(PlainTextForm, forms.Form):
     prefix = "move"
     to = forms.ChoiceField(label="Move to", choices=())
     at = time_field(label="At", help_text="Defaults to now; change it if it happened earlier.")
@@ -158,7 +184,7 @@ class TransitionForm(forms.Form):
         return bool(self.fields["to"].choices)
 
 
-class UpdateForm(forms.Form):
+class UpdateForm(PlainTextForm, forms.Form):
     prefix = "update"
     kind = forms.ChoiceField(
         choices=[
@@ -181,7 +207,7 @@ class UpdateForm(forms.Form):
             self.initial.setdefault("at", now_local())
 
 
-class ImpactForm(forms.ModelForm):
+class ImpactForm(PlainTextForm, forms.ModelForm):
     start = time_field(label="Impact started")
     end = time_field(required=False, label="Impact ended", help_text="Empty while it goes on.")
 
@@ -209,11 +235,11 @@ class ImpactForm(forms.ModelForm):
             )
 
 
-class ImpactEndForm(forms.Form):
+class ImpactEndForm(PlainTextForm, forms.Form):
     end = time_field(label="Ended at")
 
 
-class TicketLinkForm(forms.Form):
+class TicketLinkForm(PlainTextForm, forms.Form):
     prefix = "ticket"
     ticket_url = forms.URLField(
         label="Ticket URL",

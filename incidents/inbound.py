@@ -23,7 +23,8 @@ from django.utils import timezone
 from incidents.metrics import severity_from_pagerduty
 from incidents.models import Incident, IncidentUpdate, Source, State, UpdateKind
 from incidents.services import timeline_record
-from oncall_site.integrations import pagerduty, slack
+from incidents.upstream_order import UpstreamChange, supersedes, upstream_status
+from oncall_site.integrations import fit, pagerduty, slack
 from rotations.models import PartnerTeam, Service
 
 # Still importable from here, where they were first written (the rule now lives in Slack's
@@ -58,7 +59,7 @@ def _flag(incident: Incident, problems: list[str]) -> None:
     if problems:
         incident.needs_review = True
         reasons = [r for r in incident.review_reason.split("; ") if r] + problems
-        incident.review_reason = "; ".join(dict.fromkeys(reasons))[:300]
+        incident.review_reason = fit("; ".join(dict.fromkeys(reasons)), 300)
 
 
 def _save_checked(incident: Incident, problems: list[str]) -> None:
@@ -77,37 +78,54 @@ def _save_checked(incident: Incident, problems: list[str]) -> None:
 def _apply_status(
     incident: Incident, target: str, at: datetime, *, witnessed: bool, problems: list[str]
 ) -> None:
-    """Move `incident` to PagerDuty's status `target` as of `at`, never backwards in time.
+    """Move `incident` to PagerDuty's status `target` as of `at`.
 
-    Deliveries can arrive out of order: a late `acknowledged` must not reopen a resolved
-    incident, and a replay must not move any time. `witnessed` is False when the event did
-    not itself change the status (its time is then only an upper bound, and flagged).
+    Only for an event newer than anything the incident took from PagerDuty
+    (`incidents.upstream_order.supersedes`); an older one goes to `_late_acknowledgement`.
+    `witnessed` is False when the event did not itself change the status (its time is
+    then only an upper bound, and flagged). Canceled here by hand stays canceled.
     """
     state = incident.state
+    if state == State.CANCELED:
+        if target == State.ACKNOWLEDGED:
+            _late_acknowledgement(incident, at)
+        return
     if target == State.ACKNOWLEDGED:
         if incident.acknowledged_at is None or at < incident.acknowledged_at:
             incident.acknowledged_at = at
             if not witnessed:
                 problems.append("acknowledged before we heard of it; the time is approximate")
-        if state == State.TRIGGERED:
+        if state == State.RESOLVED:
+            # Acknowledged after the resolution we hold: it was reopened upstream meanwhile.
+            incident.resolved_at = incident.mitigated_at = None
+        if state in (State.TRIGGERED, State.RESOLVED):
             incident.state = State.ACKNOWLEDGED
     elif target == State.RESOLVED:
-        if state in (State.RESOLVED, State.CANCELED):
-            return  # already closed here (canceled by hand stays canceled)
+        if state == State.RESOLVED and not witnessed:
+            return  # the resolution we witnessed is more exact than this event's time
         incident.state = State.RESOLVED
         incident.resolved_at = at
         if not witnessed:
             problems.append("resolved before we heard of it; the time is approximate")
     elif target == State.TRIGGERED:
-        if state == State.RESOLVED and (incident.resolved_at is None or at > incident.resolved_at):
+        if state == State.RESOLVED:
             incident.state = State.TRIGGERED  # reopened
             incident.resolved_at = incident.mitigated_at = None
-        elif state == State.ACKNOWLEDGED and (
-            incident.acknowledged_at is None or at >= incident.acknowledged_at
-        ):
+        elif state == State.ACKNOWLEDGED:
             incident.state = State.TRIGGERED  # unacknowledged; the first ack still counts
     if incident.state == State.RESOLVED and incident.resolved_at is None:
         incident.resolved_at = at
+
+
+def _late_acknowledgement(incident: Incident, at: datetime) -> None:
+    """An acknowledgement counts whenever it arrives, if it is the first one and fits
+    between the start and the resolution (the first ack does not depend on order)."""
+    earlier = incident.acknowledged_at is None or at < incident.acknowledged_at
+    fits = at >= incident.started_at and (
+        incident.resolved_at is None or at <= incident.resolved_at
+    )
+    if earlier and fits:
+        incident.acknowledged_at = at
 
 
 def pagerduty_event_store(
@@ -138,8 +156,6 @@ def _pagerduty_incident(event: pagerduty.IncidentEvent, *, now: datetime) -> Inb
         problems.append("the event had no occurred_at; the time it arrived is used")
         occurred = now
     created_at = event.created_at
-    priority_name = event.priority_name[:16]
-    urgency = event.urgency[:8]
 
     with transaction.atomic():
         incident = (
@@ -159,37 +175,15 @@ def _pagerduty_incident(event: pagerduty.IncidentEvent, *, now: datetime) -> Inb
             )
         elif created_at is not None:
             incident.started_at = created_at
-        title = event.title[:300]
-        if title:
-            incident.title = title
-        elif not incident.title:
-            incident.title = f"PagerDuty incident {incident_id}"
-            problems.append("no title")
-        if event.number is not None:
-            incident.number = event.number
-        if event.html_url:
-            incident.upstream_url = event.html_url[:500]
-        if event.service_id:
-            incident.upstream_service_id = event.service_id[:32]
-            incident.service = Service.objects.filter(
-                pagerduty_service_id=incident.upstream_service_id
-            ).first()
-        # Recompute the severity only when PagerDuty's inputs to it change, so a severity
-        # set by hand here survives unrelated events.
-        if (
-            created
-            or not incident.severity
-            or (priority_name, urgency) != (incident.priority, incident.urgency)
-        ):
-            incident.severity = severity_from_pagerduty(
-                priority_name or None, urgency or None, _pagerduty_severity_mapping()
-            )
-        incident.priority, incident.urgency = priority_name, urgency
-
         witnessed = event.changed_status is not None
-        target = PAGERDUTY_STATUSES.get(event.changed_status or event.status)
-        if target is not None and (witnessed or created or target != State.TRIGGERED):
-            _apply_status(incident, target, occurred, witnessed=witnessed, problems=problems)
+        status = event.changed_status or event.status
+        stored = UpstreamChange(incident.upstream_changed_at, upstream_status(incident.state))
+        if created or supersedes(UpstreamChange(event.occurred_at, status), stored):
+            _take_event(incident, event, occurred, created=created, problems=problems)
+            if event.occurred_at is not None:
+                incident.upstream_changed_at = event.occurred_at
+        elif PAGERDUTY_STATUSES.get(status) == State.ACKNOWLEDGED:
+            _late_acknowledgement(incident, occurred)
         _save_checked(incident, problems)
 
         event_id = event.event_id[:50]
@@ -213,6 +207,51 @@ def _pagerduty_incident(event: pagerduty.IncidentEvent, *, now: datetime) -> Inb
     )
 
 
+def _take_event(
+    incident: Incident,
+    event: pagerduty.IncidentEvent,
+    occurred: datetime,
+    *,
+    created: bool,
+    problems: list[str],
+) -> None:
+    """What PagerDuty owns, from an event newer than anything the incident took before."""
+    incident_id = incident.external_id
+    priority_name = event.priority_name[:16]
+    urgency = event.urgency[:8]
+    title = fit(event.title, 300)
+    if title:
+        incident.title = title
+    elif not incident.title:
+        incident.title = f"PagerDuty incident {incident_id}"
+        problems.append("no title")
+    if event.number is not None:
+        incident.number = event.number
+    if event.html_url:
+        incident.upstream_url = event.html_url[:500]
+    if event.service_id:
+        incident.upstream_service_id = event.service_id[:32]
+        incident.service = Service.objects.filter(
+            pagerduty_service_id=incident.upstream_service_id
+        ).first()
+    # Recompute the severity only when PagerDuty's inputs to it change, so a severity
+    # set by hand here survives unrelated events.
+    if (
+        created
+        or not incident.severity
+        or (priority_name, urgency) != (incident.priority, incident.urgency)
+    ):
+        incident.severity = severity_from_pagerduty(
+            priority_name or None, urgency or None, _pagerduty_severity_mapping()
+        )
+    incident.priority, incident.urgency = priority_name, urgency
+
+    witnessed = event.changed_status is not None
+    target = PAGERDUTY_STATUSES.get(event.changed_status or event.status)
+    if target is not None and (witnessed or created or target != State.TRIGGERED):
+        _apply_status(incident, target, occurred, witnessed=witnessed, problems=problems)
+
+
 def _pagerduty_note(event: pagerduty.NoteEvent, *, now: datetime) -> InboundResult:
     incident_id = event.incident_id[:64]
     incident = Incident.objects.filter(source=Source.PAGERDUTY, external_id=incident_id).first()
@@ -225,7 +264,7 @@ def _pagerduty_note(event: pagerduty.NoteEvent, *, now: datetime) -> InboundResu
             timeline_record(
                 incident,
                 kind=UpdateKind.NOTE,
-                text=event.content[:5000],
+                text=fit(event.content, 5000),
                 at=event.occurred_at or now,
                 user=None,
                 external_id=key,
@@ -271,7 +310,7 @@ def slack_report_store(
     incident = Incident(
         source=Source.SLACK,
         external_id=report_id,
-        title=report.title[:300]
+        title=fit(report.title, 300)
         or f"Incident reported in Slack{f' by {team_name}' if team_name else ''}",
         description=report.description,
         how_to_reproduce=report.how_to_reproduce,

@@ -123,6 +123,12 @@ class Incident(models.Model):
         help_text="Set while a GitHub issue is being created, so a double click opens one issue.",
     )
     upstream_url = models.URLField(blank=True, max_length=500)
+    upstream_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="PagerDuty's time of the newest change taken here; older records change nothing.",
+    )
     last_update_at = models.DateTimeField(
         null=True, blank=True, help_text="The latest timeline update."
     )

@@ -33,8 +33,10 @@ from incidents.models import (
 )
 from incidents.rules import incident_references
 from incidents.tickets import CLAIM_EXPIRES
+from incidents.upstream_order import keep_record, older_record
 from oncall_site.integrations import datadog, github, pagerduty
 from oncall_site.integrations.errors import BadPayload, UpstreamError
+from oncall_site.integrations.text import fit, one_line
 from oncall_site.integrations.timestamps import parse_instant
 from oncall_site.links import http_url
 from oncall_site.models import SyncJobState
@@ -54,10 +56,15 @@ NOT_FOUND = "PagerDuty no longer finds this incident (404)"
 def keep_local_knowledge(row: Incident, fields: dict[str, Any]) -> dict[str, Any]:
     """What we know better than the incoming record:
 
+    - a newer change: a record PagerDuty last changed before the change the row last took
+      (a webhook delivered while this run was reading) changes nothing
+      (`incidents.upstream_order.supersedes`);
     - the first acknowledgement: an earlier one the log gave us stands, as long as it still
       fits between the (upstream-owned) start and resolution;
     - mitigated and canceled, states PagerDuty does not have, stand until it resolves.
     """
+    if older_record(row, fields):
+        return keep_record(row, fields)
     ack, started, resolved = row.acknowledged_at, fields["started_at"], fields["resolved_at"]
     incoming_ack = fields["acknowledged_at"]
     earlier = ack is not None and (incoming_ack is None or ack < incoming_ack)
@@ -83,6 +90,7 @@ INCIDENTS: Ownership[Incident] = Ownership(
         "started_at",
         "acknowledged_at",
         "resolved_at",
+        "upstream_changed_at",
         "upstream_url",
         "needs_review",
         "review_reason",
@@ -132,6 +140,7 @@ def incident_fields(
         "started_at": incident.created_at,
         "acknowledged_at": acknowledged_at,
         "resolved_at": resolved_at,
+        "upstream_changed_at": incident.updated_at,
         "upstream_url": incident.html_url,
         "needs_review": bool(problems),
         "review_reason": "; ".join(problems),
@@ -274,7 +283,7 @@ class Unreadable:
         self.count = 0
 
     def __call__(self, raw: Mapping[str, Any], error: BadPayload) -> None:
-        external_id = str(raw.get("id") or "")[:64]
+        external_id = one_line(raw.get("id"))[:64]
         self.count += 1
         if not external_id:
             self.ctx.flag(f"an incident without an id was skipped ({error})")
@@ -287,18 +296,18 @@ class Unreadable:
             source=Source.PAGERDUTY,
             external_id=external_id,
             defaults={
-                "title": str(raw.get("title") or raw.get("summary") or external_id)[:300],
+                "title": one_line(raw.get("title") or raw.get("summary") or external_id, 300),
                 "state": PD_STATE.get(str(raw.get("status")), State.TRIGGERED),
                 "started_at": started or self.ctx.now,
                 "upstream_url": http_url(raw.get("html_url")),
                 "needs_review": True,
-                "review_reason": reason[:300],
+                "review_reason": fit(reason, 300),
             },
         )
         if created:
             self.ctx.written += 1
         elif not row.needs_review:
-            row.needs_review, row.review_reason = True, reason[:300]
+            row.needs_review, row.review_reason = True, fit(reason, 300)
             row.save(update_fields=["needs_review", "review_reason"])
             self.ctx.written += 1
 
@@ -596,7 +605,7 @@ def link_tickets(chosen: Mapping[int, github.Issue], *, now: datetime) -> int:
         IncidentUpdate.objects.create(
             incident=incident,
             kind=UpdateKind.NOTE,
-            text=f"Ticket linked from GitHub issue #{issue.number} “{issue.title[:200]}”, "
+            text=f"Ticket linked from GitHub issue #{issue.number} “{one_line(issue.title, 200)}”, "
             f"which names this incident: {url}",
             at=now,
         )

@@ -36,6 +36,8 @@ def _json_body(request: HttpRequest) -> Any:
         return json.loads(request.body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UnreadableWebhook(f"The body is not JSON ({exc.__class__.__name__}).") from None
+    except RecursionError:
+        raise UnreadableWebhook("The body's JSON is nested too deep to read.") from None
 
 
 @csrf_exempt

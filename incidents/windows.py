@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from oncall_site.integrations.timestamps import RANGE, within_range
 from rotations.sprints import local_midnight
 
 EXAMPLE = "2026-01-07T05:00:00Z"
@@ -49,15 +50,19 @@ def parse_instant(raw: str | None, name: str, zone: ZoneInfo) -> datetime:
         value = f"{spaced.group(1)}+{spaced.group(2)}"
     try:
         if len(value) == 10:
-            return local_midnight(date.fromisoformat(value), zone).astimezone(UTC)
-        parsed = datetime.fromisoformat(value)
+            parsed = local_midnight(date.fromisoformat(value), zone)
+        else:
+            parsed = datetime.fromisoformat(value)
     except ValueError:
         raise WindowError(
             f"{name} is not an ISO 8601 date or instant: {value[:40]!r} (try {EXAMPLE})"
         ) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    try:
+        return within_range(parsed, value)
+    except ValueError:
+        raise WindowError(f"{name} must be {RANGE}: {value[:40]!r} (try {EXAMPLE})") from None
 
 
 def parse_window(since_raw: str | None, until_raw: str | None, zone: ZoneInfo) -> Window:

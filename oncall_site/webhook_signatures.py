@@ -60,7 +60,8 @@ def verify_slack(
     if not secret or not timestamp_header or not signature_header:
         return False
     timestamp = timestamp_header.strip()
-    if not (timestamp.isascii() and timestamp.isdigit()):
+    # Seconds since 1970 have ten digits until 2286; more would not even fit in a float.
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         return False
     if abs(now - int(timestamp)) > tolerance:
         return False

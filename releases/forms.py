@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from oncall_site.forms import PlainTextForm
 from releases import schedule
 from releases.models import Decision
 from rotations.models import Engineer
@@ -31,7 +32,7 @@ def _when(label: str, *, required: bool, help_text: str = "") -> forms.DateTimeF
     )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(PlainTextForm, forms.Form):
     opted_in = forms.TypedChoiceField(
         label="This release",
         choices=[("in", "We are in: release these services"), ("out", "We are out this time")],
@@ -64,7 +65,7 @@ class AnswerForm(forms.Form):
         return data
 
 
-class MoveForm(forms.Form):
+class MoveForm(PlainTextForm, forms.Form):
     scheduled_at = _when("Release starts", required=True)
     answers_close_at = _when(
         "Answers close", required=False, help_text="Empty: until the release starts."
@@ -77,7 +78,7 @@ class MoveForm(forms.Form):
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(PlainTextForm, forms.Form):
     decision = forms.ChoiceField(
         label="Decision",
         choices=Decision.choices,

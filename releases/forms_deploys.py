@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from oncall_site.forms import PlainTextForm
 from releases import deploys
 from releases.deploy_models import Environment
 from rotations.models import PartnerTeam
@@ -25,7 +26,7 @@ class ManifestField(forms.CharField):
         return deploys.parse_manifest(super().clean(value) or "")
 
 
-class DeployRequestForm(forms.Form):
+class DeployRequestForm(PlainTextForm, forms.Form):
     team = forms.ModelChoiceField(
         queryset=PartnerTeam.objects.order_by("name"),
         empty_label="Choose the team",
@@ -75,7 +76,7 @@ class DeployRequestForm(forms.Form):
         return data
 
 
-class RejectForm(forms.Form):
+class RejectForm(PlainTextForm, forms.Form):
     rejection_reason = forms.CharField(
         label="Reason",
         max_length=500,
@@ -83,7 +84,7 @@ class RejectForm(forms.Form):
     )
 
 
-class DeploymentEntryForm(forms.Form):
+class DeploymentEntryForm(PlainTextForm, forms.Form):
     environment = forms.ChoiceField(
         choices=[("", "Choose the environment"), *Environment.choices],
         error_messages={"required": "Choose the environment."},

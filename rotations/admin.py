@@ -263,10 +263,14 @@ class RotationAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(admin.ModelAdmin):
-    list_display = ["user", "created_at"]
+    list_display = ["user", "prefix", "created_at"]
     search_fields = ["user__username"]
-    # The token is the feed's secret address: never shown here (its owner resets it).
-    readonly_fields = ["created_at"]
+    # Only the secret's hash is stored; its owner makes and resets it on the calendar page.
+    fields = ["user", "prefix", "created_at"]
+    readonly_fields = ["user", "prefix", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(PagerDutyOnCall)

@@ -1,9 +1,10 @@
 from django import forms
 
+from oncall_site.forms import PlainTextForm
 from rotations.models import Engineer
 
 
-class RotationConfirmForm(forms.Form):
+class RotationConfirmForm(PlainTextForm, forms.Form):
     primary = forms.ModelChoiceField(queryset=Engineer.objects.filter(active=True))
     secondary = forms.ModelChoiceField(queryset=Engineer.objects.filter(active=True))
     notes = forms.CharField(

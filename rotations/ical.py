@@ -1,10 +1,16 @@
-"""The rotation as an iCalendar feed (RFC 5545) a calendar app can subscribe to."""
+"""The rotation as an iCalendar feed (RFC 5545) a calendar app can subscribe to.
+
+RFC 5545 allows no control characters but the tab in a text value (3.3.11); names and notes
+typed in the admin pass through `plain_text` first. `icalendar` escapes `,;\\` and
+newlines and folds lines at 75 octets without splitting a character.
+"""
 
 from collections.abc import Iterable
 from datetime import datetime
 
 from icalendar import Calendar, Event
 
+from oncall_site.integrations.text import one_line, plain_text
 from rotations.models import Rotation
 
 
@@ -39,15 +45,17 @@ def rotation_calendar(
         event = Event()
         event.add("uid", f"rotation-sprint-{sprint.number}@oncall-dashboard")
         event.add("dtstamp", generated_at)
-        event.add("summary", summary)
+        event.add("summary", one_line(summary))
         event.add("dtstart", sprint.start_date)
         event.add("dtend", sprint.end_date)  # all-day DTEND is exclusive, as is end_date
         event.add("transp", "TRANSPARENT")
         event.add(
             "description",
-            f"Sprint {sprint.number}: primary {rotation.primary.name}, "
-            f"secondary {rotation.secondary.name}."
-            + (f"\n{rotation.notes}" if rotation.notes else ""),
+            plain_text(
+                f"Sprint {sprint.number}: primary {rotation.primary.name}, "
+                f"secondary {rotation.secondary.name}."
+                + (f"\n{rotation.notes}" if rotation.notes else "")
+            ),
         )
         event.add("url", f"{site_url}/rotations/")
         cal.add_component(event)

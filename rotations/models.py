@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from oncall_site.models import token_digest
 from rotations import sprints as calendar
 from rotations.proposals import Candidate
 
@@ -474,26 +475,41 @@ class ChecklistEntry(models.Model):
         return CheckItem.values.index(self.item)
 
 
+class CalendarFeedQuerySet(models.QuerySet):
+    def serving(self, token: str) -> "CalendarFeedQuerySet":
+        """The feed this secret address names, while its user is active."""
+        return self.filter(digest=token_digest(token), user__is_active=True)
+
+
 class CalendarFeed(models.Model):
-    """A per-user secret address for subscribing to the rotation from a calendar app."""
+    """A per-user secret address for subscribing to the rotation from a calendar app.
+
+    As API tokens are (`oncall_site.models.ApiToken`): only the SHA-256 of the secret is
+    stored, and the address is shown once, when it is made or reset. A deactivated user's
+    feed stops serving.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
     )
-    token = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=16, editable=False, help_text="The secret's first characters, to recognize it."
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CalendarFeedQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
 
-    def save(self, *args, **kwargs) -> None:
-        if not self.token:
-            self.token = secrets.token_urlsafe(32)
-        super().save(*args, **kwargs)
-
-    def reset(self) -> None:
-        self.token = secrets.token_urlsafe(32)
-        self.save(update_fields=["token"])
+    def set_new_secret(self) -> str:
+        """Give the feed a fresh secret (the old address stops working once saved) and
+        return it; the caller shows it once."""
+        secret = secrets.token_urlsafe(32)
+        self.prefix = secret[:6]
+        self.digest = token_digest(secret)
+        return secret
 
 
 class PagerDutyOnCall(models.Model):

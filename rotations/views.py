@@ -22,6 +22,7 @@ from rotations.models import (
     Sprint,
     team_today,
 )
+from rotations.sprints import may_change_sprint
 
 
 @require_GET
@@ -55,9 +56,25 @@ def engineer_history(request: HttpRequest, engineer_id: int) -> HttpResponse:
     return render(request, "rotations/engineer_history.html", ctx)
 
 
+def _may_change(request: HttpRequest, sprint: Sprint) -> bool:
+    return may_change_sprint(
+        ends_at=sprint.ends_at, now=timezone.now(), is_staff=request.user.is_staff
+    )
+
+
+def _past_forbidden(request: HttpRequest, sprint: Sprint, what: str) -> HttpResponse:
+    message = (
+        f"Sprint {sprint.number} ended on {sprint.last_day:%b %-d, %Y}: {what} is the record "
+        "of what happened and only staff may change it."
+    )
+    return render(request, "rotations/forbidden.html", {"message": message}, status=403)
+
+
 @require_POST
 def rotation_confirm(request: HttpRequest, number: int) -> HttpResponse:
     sprint = get_object_or_404(Sprint, number=number)
+    if not _may_change(request, sprint):
+        return _past_forbidden(request, sprint, "its rotation")
     form = RotationConfirmForm(request.POST)
     back = reverse("rotations") + f"#sprint-{number}"
     if not form.is_valid():
@@ -91,7 +108,13 @@ def rotation_confirm(request: HttpRequest, number: int) -> HttpResponse:
 def checklist_toggle(request: HttpRequest, number: int, item: str) -> HttpResponse:
     if item not in CheckItem.values:
         raise Http404("No such checklist item.")
-    entry = get_object_or_404(ChecklistEntry, rotation__sprint__number=number, item=item)
+    entry = get_object_or_404(
+        ChecklistEntry.objects.select_related("rotation__sprint"),
+        rotation__sprint__number=number,
+        item=item,
+    )
+    if not _may_change(request, entry.rotation.sprint):
+        return _past_forbidden(request, entry.rotation.sprint, "its checklist")
     services.checklist_mark(entry=entry, done=request.POST.get("done") == "1", user=request.user)
     target = request.POST.get("next", "")
     return redirect(
@@ -100,22 +123,29 @@ def checklist_toggle(request: HttpRequest, number: int, item: str) -> HttpRespon
 
 
 def calendar_settings(request: HttpRequest) -> HttpResponse:
-    feed, _ = CalendarFeed.objects.get_or_create(user=request.user)
+    """Make or reset one's secret calendar address. Only its hash is stored, so the address
+    is shown once, in the answer to the POST that made it (not kept in the session)."""
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    ctx = {"feed": feed, "engineer": Engineer.objects.filter(user=request.user).first()}
     if request.method == "POST":
-        feed.reset()
-        messages.success(request, "Your calendar address was reset; the old one no longer works.")
-        return redirect("calendar-settings")
-    url = request.build_absolute_uri(reverse("calendar-feed", args=[feed.token]))
-    engineer = Engineer.objects.filter(user=request.user).first()
-    return render(request, "rotations/calendar.html", {"feed_url": url, "engineer": engineer})
+        reset = feed is not None
+        feed = feed or CalendarFeed(user=request.user)
+        secret = feed.set_new_secret()
+        feed.save()
+        ctx.update(
+            feed=feed,
+            reset=reset,
+            feed_url=request.build_absolute_uri(reverse("calendar-feed", args=[secret])),
+        )
+    return render(request, "rotations/calendar.html", ctx)
 
 
 @login_not_required
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    feed = CalendarFeed.objects.filter(token=token).select_related("user").first()
+    feed = CalendarFeed.objects.serving(token).select_related("user").first()
     if feed is None:
-        raise Http404("Unknown calendar address; it may have been reset.")
+        raise Http404("Unknown calendar address; it may have been reset, or its owner left.")
     rotations = Rotation.objects.select_related("sprint", "primary", "secondary").order_by(
         "sprint__number"
     )

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from oncall_site.forms import PlainTextForm
 from security.models import ClosedReason, Rating
 
 INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
@@ -73,7 +74,7 @@ def now_local() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
-class FindingEntryForm(forms.Form):
+class FindingEntryForm(PlainTextForm, forms.Form):
     """A finding entered by hand, e.g. from the Aqua console."""
 
     title = forms.CharField(
@@ -150,7 +151,7 @@ class FindingEntryForm(forms.Form):
         return data
 
 
-class UpgradeForm(forms.Form):
+class UpgradeForm(PlainTextForm, forms.Form):
     pull_request = forms.CharField(
         label="Pull request",
         max_length=500,
@@ -160,7 +161,7 @@ class UpgradeForm(forms.Form):
     note = note_field(help_text="e.g. jinja2 3.1.3 → 3.1.4")
 
 
-class ExceptionRequestForm(forms.Form):
+class ExceptionRequestForm(PlainTextForm, forms.Form):
     note = note_field(
         "Why",
         required=True,
@@ -173,7 +174,7 @@ class ExceptionRequestForm(forms.Form):
         self.fields["note"].error_messages["required"] = "Say why the exception is needed."
 
 
-class ExceptionGrantForm(forms.Form):
+class ExceptionGrantForm(PlainTextForm, forms.Form):
     valid_through = date_field(
         label="Valid through",
         required=True,
@@ -183,11 +184,11 @@ class ExceptionGrantForm(forms.Form):
     note = note_field(help_text="Who granted it, and the ticket or approval.")
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(PlainTextForm, forms.Form):
     note = note_field(help_text="What the assessor should know: the cloud-provider issue.")
 
 
-class RateForm(forms.Form):
+class RateForm(PlainTextForm, forms.Form):
     severity = forms.ChoiceField(
         choices=[("", "Choose…"), *[c for c in Rating.choices if c[0] != Rating.UNRATED]],
         error_messages={"required": "Choose critical, high, medium or low."},
@@ -195,7 +196,7 @@ class RateForm(forms.Form):
     note = note_field(help_text="Why this rating.")
 
 
-class CloseForm(forms.Form):
+class CloseForm(PlainTextForm, forms.Form):
     reason = forms.ChoiceField(choices=ClosedReason.choices, initial=ClosedReason.FIXED)
     at = time_field(label="When")
     note = note_field()

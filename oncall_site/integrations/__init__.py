@@ -16,12 +16,25 @@ Every failure leaves a package as one of the typed errors in `errors.py`. No ORM
 `<app>/sync.py` and `incidents/inbound.py` store what these return.
 
 Shared by the packages: the retry policy (`retries.py`: `Limits`, `WaitCap`), the
-timestamp parser (`timestamps.py`: `parse_instant`) and the field readers of the
+timestamp parser (`timestamps.py`: `parse_instant`), the text every upstream and form
+hands in (`text.py`: `plain_text`, `one_line`, `fit`: no control characters, fitted to
+its column) and the field readers of the
 normalizers (`payloads.py`: `Source`).
 """
 
 from oncall_site.integrations.payloads import Source
 from oncall_site.integrations.retries import Limits, WaitCap, limits_from_settings
+from oncall_site.integrations.text import fit, one_line, plain_text
 from oncall_site.integrations.timestamps import isoformat_z, parse_instant
 
-__all__ = ["Limits", "Source", "WaitCap", "isoformat_z", "limits_from_settings", "parse_instant"]
+__all__ = [
+    "Limits",
+    "Source",
+    "WaitCap",
+    "fit",
+    "isoformat_z",
+    "limits_from_settings",
+    "one_line",
+    "parse_instant",
+    "plain_text",
+]

@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import IntegrityError, models, transaction
 
+from oncall_site.integrations.text import fit, one_line, plain_text
 from oncall_site.links import http_url
 
 M = TypeVar("M", bound=models.Model)
@@ -89,23 +90,28 @@ class Written:
 
 
 @cache
-def _max_lengths(model: type[models.Model]) -> dict[str, int]:
+def _text_columns(model: type[models.Model]) -> dict[str, tuple[bool, int | None]]:
+    """Text column -> (whether it keeps newlines, its length)."""
     return {
-        f.attname: f.max_length
+        f.attname: (isinstance(f, models.TextField), f.max_length)
         for f in model._meta.concrete_fields
-        if isinstance(f, models.CharField | models.TextField) and f.max_length
+        if isinstance(f, models.CharField | models.TextField)
     }
 
 
 def clean(ownership: Ownership[Any], item: Item) -> dict[str, Any]:
-    """The item as it may be stored: links checked, text cut to the column's length."""
-    lengths = _max_lengths(ownership.model)
+    """The item as it may be stored: links checked, text without control characters and
+    cut to the column's length (with an ellipsis), lists of text (tags) alike."""
+    columns = _text_columns(ownership.model)
     out: dict[str, Any] = {}
     for name, value in item.items():
         if name in ownership.links:
             value = http_url(value)
-        if isinstance(value, str) and name in lengths:
-            value = value[: lengths[name]]
+        if isinstance(value, str) and name in columns:
+            multiline, length = columns[name]
+            value = fit(plain_text(value, multiline=multiline), length)
+        elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            value = type(value)(one_line(v) for v in value)
         out[name] = value
     return out
 

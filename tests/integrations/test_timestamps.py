@@ -76,3 +76,17 @@ def test_it_writes_what_the_apis_accept_and_refuses_a_naive_datetime():
     assert isoformat_z(datetime(2026, 3, 11, 14, 30, tzinfo=eastern)) == "2026-03-11T18:30:00Z"
     with pytest.raises(ValueError, match="naive"):
         isoformat_z(datetime(2026, 3, 11, 18, 30))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0001-01-01T00:00:00+14:00",  # not a datetime in UTC at all
+        "9999-12-31T23:59:59-14:00",
+        "1899-12-31T23:59:59Z",
+        "3000-01-01T00:00:00Z",
+    ],
+)
+def test_an_instant_out_of_range_is_unreadable_not_an_overflow(value):
+    with pytest.raises(ValueError, match="between 1900 and 2999"):
+        parse_instant(value)

@@ -1,6 +1,9 @@
 """The iCalendar feed, parsed back with a real iCalendar library."""
 
+import hashlib
+import re
 from datetime import date
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -12,9 +15,11 @@ pytestmark = pytest.mark.django_db
 
 
 def feed_url(client, user) -> str:
+    """The address made on the calendar page, as its path (shown once, in the answer)."""
     client.force_login(user)
-    client.get(reverse("calendar-settings"))
-    return reverse("calendar-feed", args=[CalendarFeed.objects.get(user=user).token])
+    response = client.post(reverse("calendar-settings"))
+    assert response.status_code == 200
+    return urlsplit(response.context["feed_url"]).path
 
 
 def test_it_serves_every_rotation_as_an_all_day_event(client, member, demo_team):
@@ -59,5 +64,48 @@ def test_it_rejects_unknown_and_reset_tokens(client, member, demo_team):
     client.post(reverse("calendar-settings"))
     assert client.get(url).status_code == 404
     assert client.get(reverse("calendar-feed", args=["not-a-token"])).status_code == 404
-    new = reverse("calendar-feed", args=[CalendarFeed.objects.get(user=member).token])
-    assert client.get(new).status_code == 200
+    assert CalendarFeed.objects.count() == 1
+
+
+def test_it_stores_only_the_hash_and_shows_the_address_once(client, member, demo_team):
+    url = feed_url(client, member)
+    secret = url.removeprefix("/rotations/calendar/").removesuffix(".ics")
+    feed = CalendarFeed.objects.get(user=member)
+    assert feed.digest == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in str(CalendarFeed.objects.filter(pk=feed.pk).values().get())
+    page = client.get(reverse("calendar-settings")).content.decode()
+    assert secret not in page and f"{feed.prefix}…" in page and "Reset the address" in page
+    assert client.get(url).status_code == 200
+
+
+def test_a_deactivated_users_feed_stops_serving(client, member, demo_team):
+    url = feed_url(client, member)
+    client.logout()
+    member.is_active = False
+    member.save()
+    assert client.get(url).status_code == 404
+    member.is_active = True
+    member.save()
+    assert client.get(url).status_code == 200
+
+
+def test_the_feed_carries_no_control_characters_and_folds_lines(client, member, demo_team):
+    rotation = Rotation.objects.filter(sprint__number__gt=0).order_by("sprint__number").last()
+    rotation.notes = "Alex\x00 covers Friday;\x1b[2J\x07 call, if paged\r\n" + "é" * 200
+    rotation.save()
+    engineer = rotation.primary
+    engineer.name = "Alex\x0b Rivera"
+    engineer.save()
+    body = client.get(feed_url(client, member)).content
+    assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", body)  # RFC 5545 3.1, 3.3.11
+    lines = body.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)  # folded at 75 octets
+    for line in lines:
+        line.decode("utf-8")  # never folded inside a character
+    event = next(
+        e
+        for e in Calendar.from_ical(body).walk("VEVENT")
+        if str(e["UID"]) == f"rotation-sprint-{rotation.sprint.number}@oncall-dashboard"
+    )
+    assert str(event["DESCRIPTION"]).endswith("Alex covers Friday;[2J call, if paged\n" + "é" * 200)
+    assert "Alex Rivera (primary)" in str(event["SUMMARY"])

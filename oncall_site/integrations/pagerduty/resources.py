@@ -300,6 +300,7 @@ def normalize_incident(
     service = raw.get("service") if isinstance(raw.get("service"), Mapping) else None
     priority = raw.get("priority") if isinstance(raw.get("priority"), Mapping) else None
     last_change = PAGERDUTY.timestamp(raw.get("last_status_change_at"), "last_status_change_at")
+    updated_at = PAGERDUTY.timestamp(raw.get("updated_at"), "updated_at") or last_change
     resolved_at = PAGERDUTY.timestamp(raw.get("resolved_at"), "resolved_at")
     if resolved_at is None and status == "resolved":
         resolved_at = last_change  # older payloads lack resolved_at; the last change is it
@@ -335,6 +336,7 @@ def normalize_incident(
         assignees=assignees,
         escalation_policy_name=PAGERDUTY.nested(raw, "escalation_policy", "summary"),
         incident_key=PAGERDUTY.text(raw, "incident_key"),
+        updated_at=updated_at,
     )
 
 

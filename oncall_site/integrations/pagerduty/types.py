@@ -31,6 +31,9 @@ class PagerDutyIncident:
     assignees: tuple[PagerDutyUser, ...] = ()
     escalation_policy_name: str | None = None
     incident_key: str | None = None
+    # When PagerDuty last changed the record (`updated_at`, else `last_status_change_at`):
+    # orders it against webhook deliveries.
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

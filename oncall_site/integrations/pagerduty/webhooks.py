@@ -17,6 +17,7 @@ from typing import Any
 
 from oncall_site.integrations.errors import UnreadableWebhook
 from oncall_site.integrations.pagerduty.types import IgnoredEvent, IncidentEvent, NoteEvent
+from oncall_site.integrations.text import one_line, plain_text
 from oncall_site.integrations.timestamps import parse_instant
 
 # Reference: https://developer.pagerduty.com/docs/webhooks/v3-overview/#event-types
@@ -45,8 +46,13 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 
 def _text(value: object) -> str:
-    """A field as one line of text; "" when missing or null."""
-    return " ".join(str(value).split()) if value not in (None, "") else ""
+    """A field as one line of text without control characters; "" when missing or null."""
+    return one_line(value) if isinstance(value, str | int | float) else ""
+
+
+def _counts(value: object) -> bool:
+    """A whole number a database column takes (PagerDuty's incident numbers are)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31
 
 
 def _instant(value: object) -> datetime | None:
@@ -84,7 +90,7 @@ def _incident_event(event: Mapping[str, Any], event_type: str) -> IncidentEvent:
         occurred_at=_instant(event.get("occurred_at")),
         agent=_text(_mapping(event.get("agent")).get("summary")),
         incident_id=incident_id,
-        number=number if isinstance(number, int) and not isinstance(number, bool) else None,
+        number=number if _counts(number) else None,
         title=_text(data.get("title") or data.get("summary")),
         changed_status=STATUS_EVENTS.get(event_type),
         status=_text(data.get("status")),
@@ -99,7 +105,8 @@ def _incident_event(event: Mapping[str, Any], event_type: str) -> IncidentEvent:
 def _note_event(event: Mapping[str, Any]) -> NoteEvent:
     data = _mapping(event.get("data"))
     incident_id = _text(_mapping(data.get("incident")).get("id"))
-    content = str(data.get("content") or "").strip()
+    content = data.get("content")
+    content = plain_text(content).strip() if isinstance(content, str) else ""
     if not incident_id or not content:
         raise UnreadableWebhook(f"The {NOTE_EVENT} event has no incident id or no content.")
     return NoteEvent(

@@ -16,6 +16,7 @@ from typing import Any
 
 from oncall_site.integrations.errors import UnreadableWebhook
 from oncall_site.integrations.slack.types import IncidentReport
+from oncall_site.integrations.text import one_line, plain_text
 from oncall_site.integrations.timestamps import parse_instant
 
 _SEVERITY = re.compile(r"^\s*(?:sev(?:erity)?\s*)?([1-4])\b", re.IGNORECASE)
@@ -39,8 +40,13 @@ def yes_no(value: object) -> bool | None:
 
 
 def _line(value: object) -> str:
-    """A field as one line of text; "" when missing or null."""
-    return " ".join(str(value).split()) if value not in (None, "") else ""
+    """A field as one line of text without control characters; "" when missing or null."""
+    return one_line(value) if isinstance(value, str | int | float) else ""
+
+
+def _paragraphs(value: object) -> str:
+    """Text a person typed, newlines kept, without control characters; "" unless text."""
+    return plain_text(value).strip() if isinstance(value, str) else ""
 
 
 def parse_incident_report(payload: object) -> IncidentReport:
@@ -49,7 +55,7 @@ def parse_incident_report(payload: object) -> IncidentReport:
     report_id = _line(body.get("report_id"))
     if not report_id:
         raise UnreadableWebhook("The report has no report_id, so a replay could not be recognized.")
-    description = str(body.get("description") or "").strip()
+    description = _paragraphs(body.get("description"))
     first_line = description.splitlines()[0] if description else ""
     severity_text = _line(body.get("severity"))
     try:
@@ -60,7 +66,7 @@ def parse_incident_report(payload: object) -> IncidentReport:
         report_id=report_id,
         title=_line(body.get("title")) or _line(first_line)[:TITLE_FROM_DESCRIPTION],
         description=description,
-        how_to_reproduce=str(body.get("how_to_reproduce") or "").strip(),
+        how_to_reproduce=_paragraphs(body.get("how_to_reproduce")),
         application_non_functional=yes_no(body.get("application_non_functional")),
         blocker=yes_no(body.get("blocker")),
         severity=severity_from_text(severity_text),
