@@ -179,19 +179,27 @@ class Finding(models.Model):
             # The list's filters, each over the open findings.
             models.Index(fields=["tool", "closed_at", "sla_due_at"], name="finding_tool_open"),
             models.Index(fields=["severity", "closed_at"], name="finding_severity_open"),
-            # The counts over the unresolved findings, the dashboard's and the metrics
-            # document's (open at any moment), read this index alone.
+            # The open findings by due date (the list's order, the overdue counts), and the
+            # metrics document's counts of findings open at any moment, from this index alone.
             models.Index(
                 fields=[
                     "closed_at",
                     "sla_due_at",
-                    "severity",
-                    "tool",
                     "exception_expires_at",
                     "exception_granted_at",
                     "first_seen_at",
+                    "severity",
+                    "tool",
                 ],
-                name="finding_open_counts_at",
+                name="finding_open_due_at",
+            ),
+            # The open findings by severity and tool, grouped in index order.
+            models.Index(fields=["closed_at", "severity", "tool"], name="finding_open_groups"),
+            # The few under an exception.
+            models.Index(
+                fields=["exception_expires_at"],
+                condition=models.Q(exception_expires_at__isnull=False),
+                name="finding_excepted",
             ),
             # The few the metrics document reads one by one (see `PER_ROW`).
             models.Index(fields=["first_seen_at"], condition=PER_ROW, name="finding_per_row"),
