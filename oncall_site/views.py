@@ -23,7 +23,7 @@ from oncall_site.models import WorkerHeartbeat
 from oncall_site.needs import total
 from oncall_site.page_cache import kept
 from oncall_site.selectors import sync_freshness
-from releases import selectors as release_selectors
+from releases.selectors_report import next_release
 from rotations import selectors as rotation_selectors
 from security import selectors as security_selectors
 from security.models import SlaPolicy
@@ -43,7 +43,8 @@ def _dashboard_body(request: HttpRequest) -> tuple[SafeString, int]:
     secrel = security_selectors.secrel_status(as_of=now)
     pr_count, prs = security_selectors.open_dependabot_prs()
     findings = finding_counts(now=now, rules=SlaPolicy.current().rules())
-    release = release_selectors.next_release(now=now)
+    upcoming = next_release(after=now, as_of=now)
+    release = upcoming.row if upcoming else None
     needs = needs_now(
         now=now,
         sprint=sprint,
@@ -78,6 +79,7 @@ def _dashboard_body(request: HttpRequest) -> tuple[SafeString, int]:
         "dependabot_count": pr_count,
         "dependabot_prs": prs,
         "release": release,
+        "upcoming_release": upcoming,
     }
     # A template renders to a SafeString already: the panels are escaped inside it.
     return render_to_string("_dashboard_body.html", ctx, request), ctx["needs_total"]

@@ -245,3 +245,16 @@ def test_fairness_shows_each_engineers_hours_and_out_of_hours_pages(logged_in):
     cells = re.findall(r'<td class="num">([^<]+)</td>', row)
     assert cells[2:] == ["1", "1"]  # out of hours, of which at night
     assert int(cells[1]) % 24 in (0, 1, 23)  # whole days, give or take a DST hour
+
+
+def test_the_next_release_names_its_captain_even_when_only_proposed(logged_in, at_now):
+    """No pair stored for the release's sprint: the Rotations page's proposal is named as
+    proposed rather than "not set"; a confirmed pair's primary is named plainly."""
+    from releases.models import Release
+    from rotations.models import Rotation
+
+    upcoming = Release.objects.filter(scheduled_at__gt=NOW).order_by("scheduled_at").first()
+    Rotation.objects.filter(sprint=upcoming.sprint).delete()
+    card = logged_in.get("/").content.decode().split('id="release-heading"', 1)[1]
+    captain = card.split("captain ", 1)[1].split("</p>", 1)[0]
+    assert "not set" not in captain and '<span class="tag tag-warn">proposed</span>' in captain
