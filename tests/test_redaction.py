@@ -128,7 +128,9 @@ def test_the_admin_never_shows_a_token_or_feed_secret(client, lead, settings):
     token = ApiToken(user=lead, name="bot")
     secret = token.set_new_secret()
     token.save()
-    feed = CalendarFeed.objects.create(user=lead)
+    feed = CalendarFeed(user=lead)
+    feed_secret = feed.set_new_secret()
+    feed.save()
     pages = [
         "/admin/oncall_site/apitoken/",
         f"/admin/oncall_site/apitoken/{token.pk}/change/",
@@ -141,4 +143,4 @@ def test_the_admin_never_shows_a_token_or_feed_secret(client, lead, settings):
         response = client.get(url)
         assert response.status_code == 200, url
         text = response.content.decode()
-        assert secret not in text and feed.token not in text and typo not in text, url
+        assert secret not in text and feed_secret not in text and typo not in text, url

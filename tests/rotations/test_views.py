@@ -45,8 +45,10 @@ def test_it_answers_in_a_bounded_number_of_queries(
     # capacity card's (this sprint's pages, the engineers, their last duty, the threshold)
     # and the fairness table's (the last six rotations, their pages).
     # And 4 for the next release's panel, one for the deploy requests waiting.
-    # The findings' counts are three index-only queries (one grouped count was slower).
-    with django_assert_max_num_queries(41):
+    # The findings' counts are four index-only queries (one grouped count was slower). The
+    # release's captain, when its sprint has no pair stored, is the Rotations page's
+    # proposal: six more (the upcoming sprints and who was on duty last).
+    with django_assert_max_num_queries(48):
         client.get(reverse("dashboard"))
 
 
