@@ -4,34 +4,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('security', '0004_finding_counts_index'),
+        ("security", "0004_finding_counts_index"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='finding',
-            name='finding_open_due',
+            model_name="finding",
+            name="finding_open_due",
         ),
         migrations.RemoveIndex(
-            model_name='finding',
-            name='finding_open_counts',
+            model_name="finding",
+            name="finding_open_counts",
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['closed_at', 'sla_due_at', 'exception_expires_at', 'exception_granted_at', 'first_seen_at', 'severity', 'tool'], name='finding_open_due_at'),
+            model_name="finding",
+            index=models.Index(
+                fields=[
+                    "closed_at",
+                    "sla_due_at",
+                    "exception_expires_at",
+                    "exception_granted_at",
+                    "first_seen_at",
+                    "severity",
+                    "tool",
+                ],
+                name="finding_open_due_at",
+            ),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['closed_at', 'severity', 'tool'], name='finding_open_groups'),
+            model_name="finding",
+            index=models.Index(
+                fields=["closed_at", "severity", "tool"], name="finding_open_groups"
+            ),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(condition=models.Q(('exception_expires_at__isnull', False)), fields=['exception_expires_at'], name='finding_excepted'),
+            model_name="finding",
+            index=models.Index(
+                condition=models.Q(("exception_expires_at__isnull", False)),
+                fields=["exception_expires_at"],
+                name="finding_excepted",
+            ),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(condition=models.Q(('exception_granted_at__isnull', False), ('exception_expires_at__isnull', False), models.Q(('sla_due_at__isnull', True), models.Q(('severity', 'unrated'), _negated=True)), _connector='OR'), fields=['first_seen_at'], name='finding_per_row'),
+            model_name="finding",
+            index=models.Index(
+                condition=models.Q(
+                    ("exception_granted_at__isnull", False),
+                    ("exception_expires_at__isnull", False),
+                    models.Q(
+                        ("sla_due_at__isnull", True),
+                        models.Q(("severity", "unrated"), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                fields=["first_seen_at"],
+                name="finding_per_row",
+            ),
         ),
     ]
