@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from incidents.metrics import severity_from_pagerduty
 from incidents.models import Incident, IncidentUpdate, Source, State, UpdateKind
+from incidents.owners import assignee_list
 from incidents.services import timeline_record
 from incidents.upstream_order import UpstreamChange, supersedes, upstream_status
 from oncall_site.integrations import fit, pagerduty, slack
@@ -245,6 +246,8 @@ def _take_event(
             priority_name or None, urgency or None, _pagerduty_severity_mapping()
         )
     incident.priority, incident.urgency = priority_name, urgency
+    if event.assignees is not None:
+        incident.assignees = assignee_list(event.assignees)
 
     witnessed = event.changed_status is not None
     target = PAGERDUTY_STATUSES.get(event.changed_status or event.status)
@@ -318,6 +321,7 @@ def slack_report_store(
         blocker=report.blocker,
         severity=report.severity or "",
         reporter_team=team,
+        reported_by=reporter,
         service=service,
         started_at=started,
         state=State.TRIGGERED,

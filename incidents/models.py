@@ -129,6 +129,18 @@ class Incident(models.Model):
         editable=False,
         help_text="PagerDuty's time of the newest change taken here; older records change nothing.",
     )
+    assignees = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text='PagerDuty\'s current assignees, [{"id": user id, "name": name}]; '
+        "empty once resolved.",
+    )
+    reported_by = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Who reported it (the Slack report's reporter, or who declared it here).",
+    )
     last_update_at = models.DateTimeField(
         null=True, blank=True, help_text="The latest timeline update."
     )

@@ -26,6 +26,7 @@ from incidents.models import (
     State,
     UpdateKind,
 )
+from incidents.owners import assignee_ids, engineers_by_pagerduty_id, incident_owners
 from reports.context import ReportContext
 
 ALERT_LIMITS = (
@@ -40,8 +41,8 @@ HANDOVER_LIMITS = (
     "measured. The sync keeps no monitor state history, only the latest firing.",
 )
 OWNER_RULE = (
-    "Incidents have no assignee here (PagerDuty's assignees are not stored): the owner shown "
-    "is who wrote the latest update."
+    "The owner is who PagerDuty assigns the incident to now (named as the engineer here with "
+    "that PagerDuty user), else who reported it."
 )
 
 # The note the ticket sync writes when it links a GitHub issue is neither a step anyone wrote
@@ -164,19 +165,10 @@ def _latest_written(at: datetime) -> Subquery:
     )
 
 
-def _author_name(update: IncidentUpdate) -> str | None:
-    user = update.author
-    if user is None:
-        return None
-    engineer = getattr(user, "engineer", None)
-    if engineer is not None:
-        return engineer.name
-    return user.get_full_name() or user.get_username()
-
-
 def _open_incidents(at: datetime, ctx: ReportContext) -> list[dict[str, Any]]:
-    """The incidents open at `at`, most severe first, then oldest: two queries. One that
-    starts at the sprint's end is the next sprint's, not handed over."""
+    """The incidents open at `at`, most severe first, then oldest: three queries (the
+    incidents, their latest written updates, the engineers their PagerDuty assignees are).
+    One that starts at the sprint's end is the next sprint's, not handed over."""
     as_of = ctx.as_of
     reaching = Q(state__in=OPEN_STATES) | Q(resolved_at__gt=at) | Q(canceled_at__gt=at)
     incidents = list(
@@ -185,12 +177,11 @@ def _open_incidents(at: datetime, ctx: ReportContext) -> list[dict[str, Any]]:
         .order_by("started_at", "pk")
     )
     wanted = [i.latest_written_id for i in incidents if i.latest_written_id is not None]
-    updates = (
-        IncidentUpdate.objects.filter(pk__in=wanted).select_related("author__engineer")
-        if wanted
-        else ()
-    )
+    updates = IncidentUpdate.objects.filter(pk__in=wanted) if wanted else ()
     by_id = {update.pk: update for update in updates}
+    engineers = engineers_by_pagerduty_id(
+        user_id for incident in incidents for user_id in assignee_ids(incident.assignees)
+    )
     rank = {severity: n for n, severity in enumerate(SEVERITIES)}
     rows = []
     for incident in incidents:
@@ -217,7 +208,14 @@ def _open_incidents(at: datetime, ctx: ReportContext) -> list[dict[str, Any]]:
                 "state_label": State(state).label,
                 "started_at": incident.started_at,
                 "open_seconds": (at - incident.started_at).total_seconds(),
-                "owner": _author_name(update) if update else None,
+                "owners": [
+                    owner.as_json()
+                    for owner in incident_owners(
+                        assignees=incident.assignees,
+                        reported_by=incident.reported_by,
+                        engineers=engineers,
+                    )
+                ],
                 "next_step": None
                 if update is None
                 else {"text": update.text, "at": update.at, "kind": update.get_kind_display()},
@@ -258,10 +256,11 @@ def incidents_handover(ctx: ReportContext) -> dict[str, Any]:
     sprint runs (`at`).
 
     - Incidents open at `at` (started by then, neither resolved nor canceled by then), most
-      severe first, then oldest: with their owner and next step, which the site does not
-      keep as such. The next step is the latest update written by `at` that is not a
-      status change (a discovery or remediation step, a message to partner teams, a note),
-      None when there is none ("no next step written"); the owner is who wrote it.
+      severe first, then oldest: with their owners (`incidents.owners`: PagerDuty's current
+      assignees, else who reported it; empty when neither is stored) and next step. The
+      next step is the latest update written by `at` that is not a status change (a
+      discovery or remediation step, a message to partner teams, a note), None when there is
+      none ("no next step written").
       `closed_since`: resolved or canceled after `at`, by `as_of`.
     - Monitors still firing at `at` (their latest firing began by then and had not
       recovered), with the incident of that firing.
@@ -269,7 +268,8 @@ def incidents_handover(ctx: ReportContext) -> dict[str, Any]:
       hours before `at`): not measurable from what is stored (see `incidents.history`), so
       `silenced` and `flapping` are None and `limits` says why.
 
-    Three queries.
+    Four queries (five with an assignee to name). Owners are today's, not the handover's:
+    PagerDuty keeps no history of assignments here, and a resolved incident has none.
     """
     at = min(ctx.as_of, ctx.until)
     return {

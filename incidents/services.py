@@ -101,6 +101,16 @@ def timeline_record(
     return update
 
 
+def _reporter_name(user: User) -> str:
+    """Who declared an incident here, as pages name them: their engineer's name if any."""
+    who = _author(user)
+    if who is None:
+        return ""
+    engineer = getattr(who, "engineer", None)
+    name = engineer.name if engineer is not None else who.get_full_name() or who.get_username()
+    return name[:120]
+
+
 def incident_declare(
     *,
     title: str,
@@ -131,6 +141,7 @@ def incident_declare(
         source=source,
         external_id=external_id,
         state=State.TRIGGERED,
+        reported_by=_reporter_name(user),
     )
     incident.full_clean()
     with transaction.atomic():

@@ -31,6 +31,7 @@ from incidents.models import (
     State,
     UpdateKind,
 )
+from incidents.owners import assignee_list
 from incidents.rules import incident_references
 from incidents.tickets import CLAIM_EXPIRES
 from incidents.upstream_order import keep_record, older_record
@@ -92,6 +93,7 @@ INCIDENTS: Ownership[Incident] = Ownership(
         "resolved_at",
         "upstream_changed_at",
         "upstream_url",
+        "assignees",
         "needs_review",
         "review_reason",
     ),
@@ -142,6 +144,7 @@ def incident_fields(
         "resolved_at": resolved_at,
         "upstream_changed_at": incident.updated_at,
         "upstream_url": incident.html_url,
+        "assignees": assignee_list(incident.assignees),
         "needs_review": bool(problems),
         "review_reason": "; ".join(problems),
     }

@@ -83,6 +83,7 @@ PAGERDUTY_RECORD = (
     "resolved_at",
     "upstream_changed_at",
     "upstream_url",
+    "assignees",
 )
 
 

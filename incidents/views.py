@@ -25,6 +25,7 @@ from incidents.forms import (
     now_local,
 )
 from incidents.models import DatadogMonitor, Incident, IncidentImpact
+from incidents.owners import assignee_ids, engineers_by_pagerduty_id, incident_owners
 from oncall_site.selectors import freshness_of
 from rotations.models import PartnerTeam
 
@@ -121,6 +122,11 @@ def _render_detail(
         draft = tickets.ticket_draft(incident, incident_url=url)
     ctx = {
         "incident": incident,
+        "owners": incident_owners(
+            assignees=incident.assignees,
+            reported_by=incident.reported_by,
+            engineers=engineers_by_pagerduty_id(assignee_ids(incident.assignees)),
+        ),
         "markers": markers,
         "implied_impact_team": selectors.implied_impact_team(incident),
         "transition_form": bound.get("transition") or TransitionForm(incident=incident),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -105,3 +106,20 @@ def test_an_incident_resolved_while_we_were_away_is_closed(upstreams, demo_team)
     assert run_job(JOB, now=later).status == "ok"
     row = Incident.objects.get(external_id="QOLD")
     assert row.state == "resolved" and row.resolved_at == old.resolved_at
+
+
+def test_it_stores_the_assignees_and_forgets_them_once_resolved(upstreams, demo_team):
+    now = upstreams.now()
+    assigned = Upstream(id="QOWNED", created_at=now - timedelta(hours=2), assignee_id="PBOKAF2")
+    upstreams.load(incidents=[assigned])
+    assert run_job(JOB).status == "ok"
+    row = Incident.objects.get(external_id="QOWNED")
+    assert row.assignees == [{"id": "PBOKAF2", "name": "Bea Okafor"}]
+    # Repeated: nothing new to write.
+    assert run_job(JOB).written == 0
+    # PagerDuty empties the assignments once the incident resolves.
+    later = upstreams.clock.advance(hours=1)
+    upstreams.load(incidents=[replace(assigned, resolved_at=later - timedelta(minutes=5))])
+    assert run_job(JOB).status == "ok"
+    row.refresh_from_db()
+    assert row.state == "resolved" and row.assignees == []

@@ -17,7 +17,7 @@ from incidents.models import (
     State,
     UpdateKind,
 )
-from rotations.models import Service
+from rotations.models import Engineer, Service
 from tests.incidents.test_alerts import make_alert
 
 pytestmark = pytest.mark.django_db
@@ -448,3 +448,16 @@ def test_the_detail_page_answers_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(13):
         response = logged_in.get(reverse("incident-detail", args=[incident.pk]))
     assert response.content.decode().count('name="impact-') > 20 * 3
+
+
+def test_the_page_names_the_owner_pagerduty_assigns(logged_in, incident):
+    Engineer.objects.create(name="Alex Rivera", pagerduty_user_id="PARIVE1")
+    Incident.objects.filter(pk=incident.pk).update(
+        assignees=[{"id": "PARIVE1", "name": "A. R."}, {"id": "PXTERN1", "name": "<b>Sam</b>"}]
+    )
+    html = logged_in.get(reverse("incident-detail", args=[incident.pk])).content.decode()
+    assert "<dt>Owner</dt><dd>Alex Rivera" in html
+    assert "&lt;b&gt;Sam&lt;/b&gt;" in html
+    Incident.objects.filter(pk=incident.pk).update(assignees=[])
+    html = logged_in.get(reverse("incident-detail", args=[incident.pk])).content.decode()
+    assert '<dt>Owner</dt><dd><span class="muted">no owner</span>' in html

@@ -66,7 +66,25 @@ def test_it_creates_an_incident_from_a_signed_triggered_event(client, teams):
     assert (incident.priority, incident.urgency, incident.severity) == ("P2", "high", "SEV2")
     assert incident.service.name == "cc-app" and incident.upstream_service_id == "PCCAPP1"
     assert incident.upstream_url == "https://acme.pagerduty.com/incidents/Q2PX7ZSGLDOWJZ"
+    assert incident.assignees == [{"id": "PARIVE1", "name": "Alex Rivera"}]
     assert not incident.needs_review
+
+
+def test_a_later_event_replaces_the_assignees_and_one_without_them_keeps_them(client, teams):
+    post_pagerduty(client, body_of("pagerduty_incident_triggered.json"))
+    event = json.loads(body_of("pagerduty_incident_acknowledged.json"))
+    event["event"]["data"]["assignees"] = [
+        {"id": "PBOKAF2", "summary": "Bea Okafor", "type": "user_reference"}
+    ]
+    post_pagerduty(client, json.dumps(event).encode())
+    incident = Incident.objects.get(external_id="Q2PX7ZSGLDOWJZ")
+    assert incident.assignees == [{"id": "PBOKAF2", "name": "Bea Okafor"}]
+    event = json.loads(body_of("pagerduty_incident_resolved.json"))
+    del event["event"]["data"]["assignees"]
+    post_pagerduty(client, json.dumps(event).encode())
+    incident.refresh_from_db()
+    assert incident.state == State.RESOLVED
+    assert incident.assignees == [{"id": "PBOKAF2", "name": "Bea Okafor"}]
 
 
 def test_it_moves_the_incident_through_acknowledged_and_resolved(client, teams):
@@ -235,6 +253,7 @@ def test_it_creates_an_incident_from_a_signed_slack_report(client, teams):
     assert incident.updates.get().text == (
         "Reported in Slack by Priya Natarajan (Contention Classification)."
     )
+    assert incident.reported_by == "Priya Natarajan"
 
 
 def test_it_records_a_replayed_slack_report_once(client, teams):

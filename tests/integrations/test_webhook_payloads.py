@@ -38,6 +38,7 @@ def test_it_parses_an_incident_event():
         urgency="high",
         service_id="PCCAPP1",
         html_url="https://acme.pagerduty.com/incidents/Q2PX7ZSGLDOWJZ",
+        assignees=(pagerduty.PagerDutyUser("PARIVE1", "Alex Rivera"),),
     )
 
 

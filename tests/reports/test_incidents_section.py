@@ -53,7 +53,7 @@ def story(sprints, scenario, teams, make_incident, django_user_model):  # noqa: 
     a, b, f, g = (incidents[k] for k in "ABFG")
     Incident.objects.filter(pk=a.pk).update(ticket_url="https://github.com/o/r/issues/1")
     alex = django_user_model.objects.create_user("alex", password="pw-for-tests-only")
-    Engineer.objects.create(name="Alex Rivera", user=alex)
+    Engineer.objects.create(name="Alex Rivera", user=alex, pagerduty_user_id="PALEXR1")
 
     def update(incident, when, kind=UpdateKind.NOTE, text="update", **fields):
         IncidentUpdate.objects.create(incident=incident, at=when, kind=kind, text=text, **fields)
@@ -72,6 +72,11 @@ def story(sprints, scenario, teams, make_incident, django_user_model):  # noqa: 
     update(g, at(10, 13), kind=UpdateKind.REMEDIATION, text="Waiting on BIP's fix", author=alex)
     update(g, at(10, 14), kind=UpdateKind.STATUS, text="Acknowledged.")
     update(g, at(19, 9), text="Fixed upstream")
+    # G's PagerDuty assignees: Alex (named as the engineer here) and someone not here.
+    Incident.objects.filter(pk=g.pk).update(
+        assignees=[{"id": "PALEXR1", "name": "A. Rivera"}, {"id": "POTHER1", "name": "Sam Lee"}],
+        reported_by="Jo Partner",
+    )
     make_incident(  # sprint 6: 2 h to resolve
         "S6",
         started_at=at(2, 12),
@@ -83,6 +88,7 @@ def story(sprints, scenario, teams, make_incident, django_user_model):  # noqa: 
     k = make_incident(  # sprint 6's, open at the handover, resolved the day after
         "K", started_at=at(3, 20), resolved_at=at(19, 8), state=State.RESOLVED, severity="SEV2"
     )
+    Incident.objects.filter(pk=k.pk).update(reported_by="Dana Okafor (BIP)")
     old = make_incident(  # sprint 5: 1 h to resolve
         "old",
         started_at=datetime(2026, 2, 10, 9, tzinfo=UTC),
@@ -283,6 +289,7 @@ def test_the_alerts_are_the_firings_that_reach_into_the_sprint(sprints, story):
 
 def test_the_handover_lists_what_was_open_at_the_sprints_end(sprints, story):
     handover = incidents_handover(report_context(sprints[7], as_of=AS_OF))
+    ENGINEER_ID = Engineer.objects.get(name="Alex Rivera").pk  # noqa: N806
     assert handover["at"] == UNTIL
     rows = handover["incidents"]
     assert [r["title"] for r in rows] == ["K", "G", "J"]  # SEV2, SEV4, not set
@@ -294,8 +301,13 @@ def test_the_handover_lists_what_was_open_at_the_sprints_end(sprints, story):
         "at": at(10, 13),
         "kind": "Remediation",
     }
-    assert g["owner"] == "Alex Rivera"
-    assert (j["next_step"], j["owner"]) == (None, None)
+    assert g["owners"] == [
+        {"name": "Alex Rivera", "pagerduty_user_id": "PALEXR1", "engineer_id": ENGINEER_ID},
+        {"name": "Sam Lee", "pagerduty_user_id": "POTHER1", "engineer_id": None},
+    ]
+    # Resolved since, so PagerDuty assigns it to nobody: who reported it.
+    assert [o["name"] for o in k["owners"]] == ["Dana Okafor (BIP)"]
+    assert (j["next_step"], j["owners"]) == (None, [])
     monitors = handover["firing_monitors"]
     assert [m["monitor_id"] for m in monitors] == [7, 3]
     assert monitors[0]["recovered_since"] == at(19, 0)
@@ -378,6 +390,10 @@ def test_each_part_answers_in_a_constant_number_of_queries(
     for hours in (1, 5, 30):
         Incident.objects.create(title="urgent", started_at=now - hours * HOUR, severity="SEV1")
     incidents = list(Incident.objects.filter(severity__in=["SEV1", "SEV2"]))
+    Engineer.objects.create(name="Pat", pagerduty_user_id="PPATPAT")
+    Incident.objects.filter(state__in=["triggered", "acknowledged"]).update(
+        assignees=[{"id": "PPATPAT", "name": "Pat"}, {"id": "PNOBODY", "name": "Nobody here"}]
+    )
     IncidentUpdate.objects.bulk_create(
         IncidentUpdate(incident=i, at=i.started_at + n * 20 * MIN, text="update")
         for i in incidents
@@ -406,9 +422,11 @@ def test_each_part_answers_in_a_constant_number_of_queries(
     assert section["incidents"] and section["urgent"]
     with django_assert_num_queries(1):
         assert alerts_section(ctx)["alerts"]
-    with django_assert_num_queries(3):  # open incidents, their latest updates, monitors
+    # Open incidents, their latest updates, the engineers assigned, monitors.
+    with django_assert_num_queries(4):
         handover = incidents_handover(ctx)
     assert handover["incidents"] and handover["firing_monitors"]
+    assert any(o["engineer_id"] for i in handover["incidents"] for o in i["owners"])
 
 
 def test_a_service_of_the_platform_implies_no_partner_team(sprints, teams, make_incident):  # noqa: F811

@@ -78,6 +78,8 @@ class IncidentEvent:
     urgency: str
     service_id: str
     html_url: str  # "" unless an http(s) URL
+    # The incident's assignees as the event reports them; None when it leaves them out.
+    assignees: tuple[PagerDutyUser, ...] | None = None
 
 
 @dataclass(frozen=True)

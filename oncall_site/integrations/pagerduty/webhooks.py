@@ -16,7 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from oncall_site.integrations.errors import UnreadableWebhook
-from oncall_site.integrations.pagerduty.types import IgnoredEvent, IncidentEvent, NoteEvent
+from oncall_site.integrations.pagerduty.types import (
+    IgnoredEvent,
+    IncidentEvent,
+    NoteEvent,
+    PagerDutyUser,
+)
 from oncall_site.integrations.text import one_line, plain_text
 from oncall_site.integrations.timestamps import parse_instant
 
@@ -99,7 +104,21 @@ def _incident_event(event: Mapping[str, Any], event_type: str) -> IncidentEvent:
         urgency=_text(data.get("urgency")),
         service_id=_text(_mapping(data.get("service")).get("id")),
         html_url=html_url if html_url.lower().startswith(("https://", "http://")) else "",
+        assignees=_assignees(data.get("assignees")),
     )
+
+
+def _assignees(value: object) -> tuple[PagerDutyUser, ...] | None:
+    """`data.assignees` (user references): None when the event leaves them out."""
+    if not isinstance(value, list):
+        return None
+    users = []
+    for ref in value:
+        ref = _mapping(ref)
+        user_id = _text(ref.get("id"))
+        if user_id:
+            users.append(PagerDutyUser(id=user_id, name=_text(ref.get("summary")) or user_id))
+    return tuple(users)
 
 
 def _note_event(event: Mapping[str, Any]) -> NoteEvent:
