@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from incidents import sync
+from incidents import sync as _discovered  # noqa: F401 - the jobs in discovery's order
+from incidents import sync_datadog as sync
 from incidents.models import Incident, IncidentImpact, PerformanceStatus, ServicePerformance, State
 from oncall_site.integrations import datadog
 from oncall_site.integrations.errors import RateLimited, UpstreamError

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from incidents import sync
+from incidents import sync, sync_datadog
 from incidents.models import DatadogMonitor, Incident
 from oncall_site.integrations import datadog, pagerduty
 from oncall_site.sync import SyncContext
@@ -118,10 +118,10 @@ def test_a_monitor_listed_on_two_pages_is_stored_once(monkeypatch):
         yield from [monitor(1), monitor(2)]
         yield from [monitor(2, "Warn"), monitor(3)]
 
-    monkeypatch.setattr(sync.datadog, "iter_monitors", pages)
+    monkeypatch.setattr(sync_datadog.datadog, "iter_monitors", pages)
     monkeypatch.setattr(sync.SyncContext, "batches", lambda self, items, size=2: _pairs(items))
     ctx = context()
-    sync.datadog_monitors(ctx)
+    sync_datadog.datadog_monitors(ctx)
     assert dict(DatadogMonitor.objects.values_list("monitor_id", "status")) == {
         1: "Alert",
         2: "Warn",
@@ -137,21 +137,21 @@ def _pairs(items):
 
 def test_monitors_no_longer_listed_are_marked_recovered_only_after_the_whole_list(monkeypatch):
     monkeypatch.setattr(
-        sync.datadog, "iter_monitors", lambda c, cfg: iter([monitor(1), monitor(2)])
+        sync_datadog.datadog, "iter_monitors", lambda c, cfg: iter([monitor(1), monitor(2)])
     )
-    sync.datadog_monitors(context())
+    sync_datadog.datadog_monitors(context())
 
     def broken(client, config):
         yield monitor(1)
         raise datadog_error()
 
-    monkeypatch.setattr(sync.datadog, "iter_monitors", broken)
+    monkeypatch.setattr(sync_datadog.datadog, "iter_monitors", broken)
     with pytest.raises(Exception, match="Datadog is having trouble"):
-        sync.datadog_monitors(context())
+        sync_datadog.datadog_monitors(context())
     assert DatadogMonitor.objects.filter(active=True).count() == 2  # nothing marked recovered
 
-    monkeypatch.setattr(sync.datadog, "iter_monitors", lambda c, cfg: iter([monitor(1)]))
-    sync.datadog_monitors(context())
+    monkeypatch.setattr(sync_datadog.datadog, "iter_monitors", lambda c, cfg: iter([monitor(1)]))
+    sync_datadog.datadog_monitors(context())
     assert dict(DatadogMonitor.objects.values_list("monitor_id", "active")) == {1: True, 2: False}
     assert DatadogMonitor.objects.get(monitor_id=2).status == "OK"
 

@@ -25,8 +25,8 @@ def test_it_finds_the_jobs_each_app_declares():
     assert found == {
         "pagerduty.incidents": "incidents.sync",
         "pagerduty.oncalls": "rotations.sync",
-        "datadog.monitors": "incidents.sync",
-        "datadog.partner_performance": "incidents.sync",
+        "datadog.monitors": "incidents.sync_datadog",
+        "datadog.partner_performance": "incidents.sync_datadog",
         "github.secrel_runs": "security.sync",
         "github.dependabot_prs": "security.sync",
         "github.code_scanning": "security.sync",

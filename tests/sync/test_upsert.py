@@ -8,7 +8,8 @@ import pytest
 from django.db import IntegrityError
 
 from incidents.models import DatadogMonitor, Incident
-from incidents.sync import INCIDENTS, MONITORS
+from incidents.sync import INCIDENTS
+from incidents.sync_datadog import MONITORS
 from oncall_site.sync import Ownership, upsert
 from oncall_site.sync import store as upsert_module
 from security.models import DependabotPR
