@@ -306,11 +306,44 @@ class DatadogMonitor(models.Model):
         help_text="The incident declared from it (from the alerts page), if any.",
     )
 
+    muted = models.BooleanField(
+        default=False, help_text="Silenced by a Datadog downtime at the last sync."
+    )
+
     class Meta:
         ordering = ["-active", "-triggered_at"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
+
+
+class MonitorTransition(models.Model):
+    """One change of a monitor's overall state, as the monitors sync saw it: at Datadog's
+    `overall_state_modified` where its answer gives it, else at the sync's time (within a
+    minute of the change while the worker runs; a change undone between two syncs is not
+    seen). Stored once: a repeated sync adds nothing."""
+
+    monitor = models.ForeignKey(
+        DatadogMonitor, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_state = models.CharField(
+        max_length=16, blank=True, help_text="Empty: the monitor's first state seen here."
+    )
+    to_state = models.CharField(max_length=16)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["monitor", "at", "to_state"], name="one_transition_per_instant"
+            )
+        ]
+        # The sprint's episodes and the last day's changes, by time.
+        indexes = [models.Index(fields=["at"], name="monitor_transition_at")]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '?'} -> {self.to_state} at {self.at:%Y-%m-%d %H:%M}"
 
     @property
     def firing_since(self) -> datetime:

@@ -5,13 +5,20 @@ app performance around incidents. Declared here, registered with the others by
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 
 from incidents import partner_performance, performance
-from incidents.models import DatadogMonitor, Incident, PerformanceStatus, ServicePerformance
+from incidents.models import (
+    DatadogMonitor,
+    Incident,
+    MonitorTransition,
+    PerformanceStatus,
+    ServicePerformance,
+)
 from oncall_site.integrations import datadog
 from oncall_site.integrations.errors import BadPayload, UpstreamError
 from oncall_site.sync import Ownership, SyncContext, job, upsert, vendors
@@ -42,26 +49,89 @@ def monitor_fields(monitor: datadog.Monitor, now: datetime) -> dict[str, Any]:
 
 @job(vendors.DATADOG, "monitors", label="monitors", minutes=1)
 def datadog_monitors(ctx: SyncContext) -> None:
-    """Monitors matching the query in Alert, Warn or No Data; the rest are marked recovered.
+    """Every monitor matching the query, in any state. Those in Alert, Warn or No Data are
+    stored (created the first time one alerts); a stored one in any other state, or no
+    longer listed, is marked recovered. Each change of a stored monitor's state is recorded
+    (`record_transitions`), and the monitors a downtime silences (a second search,
+    `muted:true`) are marked muted.
 
     A monitor can appear on two result pages (its state changed while the pages were
-    read): the upsert stores it once.
+    read): the later record counts, and the upsert stores it once.
     """
     config: datadog.Config = ctx.config
-    seen: set[int] = set()
-    for chunk in ctx.batches(datadog.iter_monitors(ctx.client, config)):
+    listed: dict[int, datadog.Monitor] = {}
+    for chunk in ctx.batches(datadog.iter_monitors(ctx.client, config, statuses=None)):
         ctx.fetched += len(chunk)
-        seen.update(m.id for m in chunk)
+        listed.update((m.id, m) for m in chunk)
+    muted = {m.id for m in listed.values() if m.silenced}
+    for chunk in ctx.batches(
+        datadog.iter_monitors(ctx.client, config, statuses=None, muted_only=True)
+    ):
+        muted.update(m.id for m in chunk)
+    # Only after both lists arrived: a failure mid-way must not mark alerts recovered.
+    before = dict(
+        DatadogMonitor.objects.filter(monitor_id__in=list(listed)).values_list(
+            "monitor_id", "status"
+        )
+    )
+    alerting = [m for m in listed.values() if m.status in datadog.ALERTING]
+    for chunk in ctx.batches(alerting):
         ctx.written += upsert(
             MONITORS, (monitor_fields(m, ctx.now) for m in chunk), now=ctx.now
         ).total
-    # Only after the whole list arrived: a failure mid-way must not mark alerts recovered.
     ctx.written += (
         DatadogMonitor.objects.filter(active=True)
-        .exclude(monitor_id__in=seen)
+        .exclude(monitor_id__in=[m.id for m in alerting])
         .update(active=False, status="OK", last_seen_at=ctx.now)
     )
-    ctx.note(f"{len(seen)} monitor(s) alerting")
+    quiet: dict[str, list[int]] = {}
+    for m in listed.values():
+        if m.status not in datadog.ALERTING:
+            quiet.setdefault(m.status[:16], []).append(m.id)
+    for status, ids in quiet.items():  # OK, Ignored, Skipped, ...: as Datadog says
+        DatadogMonitor.objects.filter(monitor_id__in=ids).exclude(status=status).update(
+            status=status
+        )
+    ctx.written += record_transitions(listed, before, now=ctx.now)
+    ctx.written += DatadogMonitor.objects.filter(monitor_id__in=muted, muted=False).update(
+        muted=True
+    )
+    ctx.written += (
+        DatadogMonitor.objects.filter(muted=True).exclude(monitor_id__in=muted).update(muted=False)
+    )
+    ctx.note(f"{len(alerting)} of {len(listed)} monitor(s) alerting, {len(muted)} muted")
+
+
+def record_transitions(
+    listed: Mapping[int, datadog.Monitor], before: Mapping[int, str], *, now: datetime
+) -> int:
+    """A MonitorTransition for each stored monitor whose state is not the one stored before
+    this sync (`before`; absent: first stored now, from an unknown state). It happened at
+    Datadog's `overall_state_modified` when the answer gives it; else, for a monitor first
+    seen alerting, at its trigger time; else now. Idempotent by (monitor, at, to_state):
+    a repeated sync records nothing twice."""
+    pks = dict(
+        DatadogMonitor.objects.filter(monitor_id__in=list(listed)).values_list("monitor_id", "pk")
+    )
+    rows = []
+    for monitor_id, monitor in listed.items():
+        pk = pks.get(monitor_id)
+        previous = before.get(monitor_id)
+        if pk is None or previous == monitor.status[:16]:
+            continue  # never stored (never alerting here), or no change
+        at = monitor.state_changed_at
+        if at is None and previous is None:
+            at = monitor.last_triggered_at
+        rows.append(
+            MonitorTransition(
+                monitor_id=pk,
+                from_state=previous or "",
+                to_state=monitor.status[:16],
+                at=at or now,
+            )
+        )
+    MonitorTransition.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return len(rows)
 
 
 PERFORMANCE: Ownership[ServicePerformance] = Ownership(

@@ -7,7 +7,7 @@ for clients that must handle both.
 
 The search query is Datadog's monitor search syntax, the subset monitors are found with:
 space-separated terms, all of which must match; `key:value` for `tag`, `status`, `type`,
-`id`, `muted`, `notification`; `key:(a OR b)` alternatives; quoted values
+`id`, `muted` (`muted:true`: silenced by a downtime now), `notification`; `key:(a OR b)` alternatives; quoted values
 (`status:"no data"`); a leading `-` negates a term; bare words match the monitor name.
 """
 
@@ -127,7 +127,7 @@ class Datadog(Vendor):
             "status": _facet(m.status_at(now) for m in found),
             "type": _facet(TYPE_FACETS.get(m.type, m.classification) for m in found),
             "tag": _facet(tag for m in found for tag in m.tags),
-            "muted": [{"name": False, "count": len(found)}] if found else [],
+            "muted": _facet(m.muted_at(now) for m in found),
         }
         return Response.json(
             200,
@@ -226,7 +226,7 @@ def _term(term: str, now: datetime) -> Callable[[Monitor], bool]:
     if key == "id":
         return lambda m: str(m.id) in options
     if key == "muted":
-        return lambda m: "false" in options
+        return lambda m: str(m.muted_at(now)).lower() in options
     if key == "notification":
         return lambda m: any("slack-vro-alerts".startswith(o.lstrip("@")) for o in options)
     if key in {"service", "env", "team", "priority", "scope", "creator", "metric"}:

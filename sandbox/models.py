@@ -296,7 +296,16 @@ class Monitor:
     classification: str = "metric"
     metrics: tuple[str, ...] = ()
     creator: str = "alex.rivera@example.org"
+    # Muted (a downtime silencing it) from `muted_since` until `muted_until` (None: until
+    # unmuted); `muted_since` None: never muted.
+    muted_since: datetime | None = None
+    muted_until: datetime | None = None
     extra: JSON = field(default_factory=dict)
+
+    def muted_at(self, now: datetime) -> bool:
+        if self.muted_since is None or now < self.muted_since:
+            return False
+        return self.muted_until is None or now < self.muted_until
 
     def status_at(self, now: datetime) -> MonitorStatus:
         current = self.status

@@ -41,6 +41,8 @@ from .timeutil import utc
 
 HISTORY_SPAN = timedelta(days=182)
 FUTURE = timedelta(days=60)
+FLAPPING_MONITOR = 10452006  # BIE Kafka consumer lag high
+MUTED_MONITOR = 10452007  # db-init migration job failed
 LOOKAHEAD = timedelta(hours=1)
 # Live pages are handled in minutes and live PRs merged within the hour: at one event per
 # 90 s, history's pace would leave a demo with dozens of open incidents and PRs by lunch.
@@ -393,6 +395,25 @@ class GeneratedSource:
                     MonitorEpisode(start=began.replace(microsecond=0), end=ends, state=state)  # type: ignore[arg-type]
                 )
 
+        self._flapping_and_muted()
+
+    def _flapping_and_muted(self) -> None:
+        """What the handover names: the Kafka lag monitor flapping (5 minutes in Warn every
+        15, from 2 hours before the start to 6 hours after), and the db-init job failing
+        since a day before the start, muted for a week while its fix ships. Fixed, so no
+        other draw moves."""
+        flaps = self._episodes[FLAPPING_MONITOR]
+        first = (self.start - timedelta(hours=2)).replace(second=0)
+        for n in range(32):
+            began = first + timedelta(minutes=15 * n)
+            flaps.append(
+                MonitorEpisode(start=began, end=began + timedelta(minutes=5), state="Warn")
+            )
+        since = self.start - timedelta(days=1)
+        self._episodes[MUTED_MONITOR].append(
+            MonitorEpisode(start=since, end=since + timedelta(days=7), state="Alert")
+        )
+
     def _current_incident(self) -> Incident:
         """The page the on-call pair is working on when the sandbox starts (BGS errors, the
         monitor flapping beside it); resolved a few hours in, so the demo sees it close."""
@@ -447,9 +468,14 @@ class GeneratedSource:
                     episodes=episodes,
                     classification=classification,
                     metrics=metrics,
+                    **(self._muted() if monitor_id == MUTED_MONITOR else {}),
                 )
             )
         return out
+
+    def _muted(self) -> dict[str, datetime]:
+        since = self.start - timedelta(days=1)
+        return {"muted_since": since, "muted_until": since + timedelta(days=7)}
 
     # --- the live stream -----------------------------------------------------------------
 

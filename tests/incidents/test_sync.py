@@ -114,7 +114,9 @@ def monitor(monitor_id: int, status: str = "Alert") -> datadog.Monitor:
 def test_a_monitor_listed_on_two_pages_is_stored_once(monkeypatch):
     """Monitors change state while the pages are read: one shows up on two of them."""
 
-    def pages(client, config) -> Iterator[datadog.Monitor]:
+    def pages(client, config, statuses=None, muted_only=False) -> Iterator[datadog.Monitor]:
+        if muted_only:
+            return
         yield from [monitor(1), monitor(2)]
         yield from [monitor(2, "Warn"), monitor(3)]
 
@@ -130,18 +132,25 @@ def test_a_monitor_listed_on_two_pages_is_stored_once(monkeypatch):
     assert ctx.fetched == 4
 
 
+def listing(*monitors: datadog.Monitor):
+    """A fake `iter_monitors`: these monitors, none of them muted."""
+
+    def fake(client, config, statuses=None, muted_only=False) -> Iterator[datadog.Monitor]:
+        return iter(() if muted_only else monitors)
+
+    return fake
+
+
 def _pairs(items):
     items = list(items)
     return [items[i : i + 2] for i in range(0, len(items), 2)]
 
 
 def test_monitors_no_longer_listed_are_marked_recovered_only_after_the_whole_list(monkeypatch):
-    monkeypatch.setattr(
-        sync_datadog.datadog, "iter_monitors", lambda c, cfg: iter([monitor(1), monitor(2)])
-    )
+    monkeypatch.setattr(sync_datadog.datadog, "iter_monitors", listing(monitor(1), monitor(2)))
     sync_datadog.datadog_monitors(context())
 
-    def broken(client, config):
+    def broken(client, config, statuses=None, muted_only=False):
         yield monitor(1)
         raise datadog_error()
 
@@ -150,7 +159,7 @@ def test_monitors_no_longer_listed_are_marked_recovered_only_after_the_whole_lis
         sync_datadog.datadog_monitors(context())
     assert DatadogMonitor.objects.filter(active=True).count() == 2  # nothing marked recovered
 
-    monkeypatch.setattr(sync_datadog.datadog, "iter_monitors", lambda c, cfg: iter([monitor(1)]))
+    monkeypatch.setattr(sync_datadog.datadog, "iter_monitors", listing(monitor(1)))
     sync_datadog.datadog_monitors(context())
     assert dict(DatadogMonitor.objects.values_list("monitor_id", "active")) == {1: True, 2: False}
     assert DatadogMonitor.objects.get(monitor_id=2).status == "OK"

@@ -15,6 +15,7 @@ from datadog_api_client.v1.api.monitors_api import MonitorsApi
 
 from oncall_site.integrations.datadog.client import DATADOG, Config, upstream_errors
 from oncall_site.integrations.datadog.types import MetricSeries, Monitor
+from oncall_site.integrations.timestamps import parse_instant
 
 ALERTING = ("Alert", "Warn", "No Data")
 MAX_PAGES = 1_000  # a guard against a metadata.page_count that never ends
@@ -31,17 +32,23 @@ def _plain(value: Any) -> Any:
 
 
 def iter_monitors(
-    client: ApiClient, config: Config, *, statuses: Iterable[str] = ALERTING
+    client: ApiClient,
+    config: Config,
+    *,
+    statuses: Iterable[str] | None = ALERTING,
+    muted_only: bool = False,
 ) -> Iterator[Monitor]:
-    """Monitors matching `config.query` whose status is one of `statuses`, page by page.
+    """Monitors matching `config.query` whose status is one of `statuses` (None: any),
+    page by page; with `muted_only`, those a downtime silences now (`muted:true`).
 
     Reference: https://docs.datadoghq.com/api/latest/monitors/#monitors-search
     """
-    wanted = set(statuses)
+    wanted = None if statuses is None else set(statuses)
     api = MonitorsApi(client)
     kwargs: dict[str, Any] = {"per_page": config.page_size}
-    if config.query:
-        kwargs["query"] = config.query
+    query = " ".join(filter(None, [config.query, "muted:true" if muted_only else ""]))
+    if query:
+        kwargs["query"] = query
     with upstream_errors(config):
         for page in range(MAX_PAGES):
             response = _plain(api.search_monitors(page=page, **kwargs))
@@ -53,7 +60,7 @@ def iter_monitors(
                 raise DATADOG.bad("monitors is not a list")
             for raw in monitors:
                 monitor = normalize_monitor(_plain(raw), api_url=config.api_url)
-                if monitor.status in wanted:
+                if wanted is None or monitor.status in wanted:
                     yield monitor
             # metadata.page_count decides. An empty page before it means the listing is
             # incomplete: fail rather than let the sync mark unseen alerts as recovered.
@@ -108,6 +115,11 @@ def normalize_monitor(
     if triggered is not None and triggered > 100_000_000_000:
         triggered = triggered / 1000  # milliseconds, not seconds
     tags = raw.get("tags") or ()
+    changed = raw.get("overall_state_modified")
+    try:
+        state_changed_at = parse_instant(changed) if changed is not None else None
+    except ValueError:
+        raise DATADOG.bad(f"monitor {monitor_id} overall_state_modified is unreadable") from None
     return Monitor(
         id=monitor_id,
         name=str(raw.get("name") or f"Monitor {monitor_id}"),
@@ -118,7 +130,23 @@ def normalize_monitor(
         ),
         url=f"{app_url(api_url)}/monitors/{monitor_id}",
         type=DATADOG.text(raw, "type"),
+        state_changed_at=state_changed_at,
+        silenced=_silenced(raw),
     )
+
+
+def _silenced(raw: Mapping[str, Any]) -> bool | None:
+    """`options.silenced` not empty or a matching downtime; None when the answer has neither
+    (the monitor search's results do not).
+
+    Reference: https://docs.datadoghq.com/api/latest/monitors/#get-a-monitors-details
+    """
+    options = raw.get("options")
+    silenced = options.get("silenced") if isinstance(options, Mapping) else None
+    downtimes = raw.get("matching_downtimes")
+    if silenced is None and downtimes is None:
+        return None
+    return bool(silenced) or bool(downtimes)
 
 
 # Metric queries

@@ -15,6 +15,12 @@ class Monitor:
     last_triggered_at: datetime | None
     url: str
     type: str | None = None
+    # When the overall state last changed (`overall_state_modified`), where the answer gives
+    # it: the monitor search does not, the monitor itself does.
+    state_changed_at: datetime | None = None
+    # Silenced (`options.silenced` not empty, or a matching downtime), where the answer says;
+    # None: it does not say (ask the search with `muted:true`).
+    silenced: bool | None = None
 
 
 @dataclass(frozen=True)
