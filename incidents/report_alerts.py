@@ -8,10 +8,10 @@ sections say so in `limits`, in words the report prints, rather than show a gues
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -19,27 +19,31 @@ from incidents import rules
 from incidents.history import Firing, incident_during_firing, latest_firing, state_at
 from incidents.metrics import SEVERITIES
 from incidents.models import (
+    ACTIVE_ALERT_STATUSES,
     OPEN_STATES,
     DatadogMonitor,
     Incident,
     IncidentUpdate,
+    MonitorTransition,
     State,
     UpdateKind,
 )
+from incidents.monitor_history import FLAPPING_WINDOW, firing_episodes, is_flapping
 from incidents.owners import assignee_ids, engineers_by_pagerduty_id, incident_owners
 from reports.context import ReportContext
 
 ALERT_LIMITS = (
-    "Each monitor keeps only its latest firing: a monitor that fired again later shows that "
-    "firing, not the earlier ones.",
-    "A recovery is when the sync saw the monitor back to OK (within a minute while the worker "
-    "runs); a firing that came and went between two syncs is not seen.",
+    "Each firing runs from the monitor's change into Alert, Warn or No Data to its next change "
+    "out of them, as the sync saw them (within a minute while the worker runs); a firing that "
+    "came and went between two syncs is not seen.",
+    "Monitors stored before their state changes were kept show only their latest firing.",
 )
 HANDOVER_LIMITS = (
-    "Silenced monitors: not measured. Mutes and downtimes are not read from Datadog.",
-    "Flapping monitors (more than 3 state changes in the 24 hours before the handover): not "
-    "measured. The sync keeps no monitor state history, only the latest firing.",
+    "Silenced: muted by a Datadog downtime at the last sync (today's mutes, not the "
+    "handover's); a muted monitor never seen firing here is not listed.",
+    "Flapping: 4 or more state changes in the 24 hours before the handover.",
 )
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OWNER_RULE = (
     "The owner is who PagerDuty assigns the incident to now (named as the engineer here with "
     "that PagerDuty user), else who reported it."
@@ -103,24 +107,84 @@ def _incident_of(monitor: DatadogMonitor, firing: Firing, as_of: datetime) -> di
     }
 
 
-def alerts_section(ctx: ReportContext) -> dict[str, Any]:
-    """The Datadog monitors firing at some moment of the sprint, up to `as_of`, oldest
-    firing first: when the (latest) firing began and recovered, or that it is still firing
-    at `as_of`; how long it lasted (to `as_of` while still firing) and how much of that fell
-    in the sprint; the incident linked to it when it belongs to that firing.
-
-    Totals: monitors that fired, still firing at `as_of`, with and without an incident, and
-    the firing time within the sprint summed over monitors (two monitors firing at once
-    count twice: it is alert time, not time with an alert). One query.
-    """
-    monitors = _monitors(fired_by=min(ctx.until, ctx.as_of)).filter(
-        Q(fired__gte=ctx.since) | Q(active=True) | Q(last_seen_at__gt=ctx.since)
+def _legacy_alerts(ctx: ReportContext) -> list[tuple[DatadogMonitor, Firing]]:
+    """Monitors without stored state changes (stored before they were kept): their latest
+    firing, if it reaches into the sprint. One query."""
+    monitors = (
+        _monitors(fired_by=min(ctx.until, ctx.as_of))
+        .filter(Q(fired__gte=ctx.since) | Q(active=True) | Q(last_seen_at__gt=ctx.since))
+        .filter(~Exists(MonitorTransition.objects.filter(monitor=OuterRef("pk"))))
     )
-    alerts = []
+    found = []
     for monitor in monitors:
         firing = _firing(monitor, ctx.as_of)
-        if firing is None or not firing.overlaps(ctx.since, ctx.until, ctx.as_of):
-            continue
+        if firing is not None and firing.overlaps(ctx.since, ctx.until, ctx.as_of):
+            found.append((monitor, firing))
+    return found
+
+
+def _episodes(ctx: ReportContext) -> list[tuple[DatadogMonitor, Firing]]:
+    """Every firing episode of the sprint, up to `as_of`, from the stored state changes
+    (`incidents.monitor_history`): two queries. A monitor firing when the sprint began
+    starts its episode at its last change into firing before then."""
+    since, end = ctx.since, min(ctx.until, ctx.as_of)
+    before = MonitorTransition.objects.filter(monitor=OuterRef("pk"), at__lt=since)
+    quiet = before.exclude(to_state__in=ACTIVE_ALERT_STATUSES)
+    monitors = (
+        DatadogMonitor.objects.annotate(
+            state_then=Subquery(before.order_by("-at", "-pk").values("to_state")[:1]),
+            quiet_since=Subquery(quiet.order_by("-at", "-pk").values("at")[:1]),
+        )
+        .annotate(
+            fired_then=Subquery(
+                before.filter(at__gt=Coalesce(OuterRef("quiet_since"), Value(EPOCH)))
+                .order_by("at", "pk")
+                .values("at")[:1]
+            )
+        )
+        .filter(
+            Q(state_then__in=ACTIVE_ALERT_STATUSES)
+            | Exists(
+                MonitorTransition.objects.filter(monitor=OuterRef("pk"), at__gte=since, at__lte=end)
+            )
+        )
+        .select_related("incident")
+    )
+    changes: dict[int, list[tuple[datetime, str]]] = {}
+    rows = MonitorTransition.objects.filter(at__gte=since, at__lte=end).values_list(
+        "monitor_id", "at", "to_state"
+    )
+    for pk, at, state in rows.order_by():
+        changes.setdefault(pk, []).append((at, state))
+    found = []
+    for monitor in monitors:
+        seed = (
+            [(monitor.fired_then, "Alert")] if monitor.state_then in ACTIVE_ALERT_STATUSES else []
+        )
+        for firing in firing_episodes([*seed, *changes.get(monitor.pk, ())], as_of=ctx.as_of):
+            if firing.overlaps(ctx.since, ctx.until, ctx.as_of):
+                found.append((monitor, firing))
+    return found
+
+
+def alerts_section(ctx: ReportContext) -> dict[str, Any]:
+    """Every firing episode of a Datadog monitor at some moment of the sprint, up to
+    `as_of`, oldest first (`incidents.monitor_history`; the latest firing for monitors
+    stored before state changes were kept): when it began and recovered, or that it is
+    still firing at `as_of`; how long it lasted (to `as_of` while still firing) and how much
+    of that fell in the sprint; the incident linked to the monitor when it belongs to that
+    firing.
+
+    Totals: firings, monitors that fired, still firing at `as_of`, with and without an
+    incident, and the firing time within the sprint summed over firings (two monitors
+    firing at once count twice: it is alert time, not time with an alert). Three queries.
+    """
+    found = sorted(
+        [*_legacy_alerts(ctx), *_episodes(ctx)],
+        key=lambda pair: (pair[1].fired, pair[0].monitor_id),
+    )
+    alerts = []
+    for monitor, firing in found:
         alerts.append(
             {
                 "monitor_id": monitor.monitor_id,
@@ -142,6 +206,7 @@ def alerts_section(ctx: ReportContext) -> dict[str, Any]:
         "alerts": alerts,
         "totals": {
             "fired": len(alerts),
+            "monitors": len({alert["monitor_id"] for alert in alerts}),
             "still_firing": sum(1 for alert in alerts if alert["still_firing"]),
             "with_incident": with_incident,
             "without_incident": len(alerts) - with_incident,
@@ -251,6 +316,40 @@ def _firing_monitors(at: datetime, as_of: datetime) -> list[dict[str, Any]]:
     return rows
 
 
+def _flapping(at: datetime) -> list[dict[str, Any]]:
+    """Monitors flapping at `at` (`monitor_history.is_flapping`), most changes first: one
+    query over the last 24 hours' state changes."""
+    since = at - FLAPPING_WINDOW
+    rows = MonitorTransition.objects.filter(at__gt=since, at__lte=at).values_list(
+        "monitor_id", "monitor__monitor_id", "monitor__name", "monitor__url", "at", "to_state"
+    )
+    by_monitor: dict[int, dict[str, Any]] = {}
+    for pk, monitor_id, name, url, changed, state in rows.order_by("at", "pk"):
+        entry = by_monitor.setdefault(
+            pk,
+            {"monitor_id": monitor_id, "name": name, "url": url or None, "changes": []},
+        )
+        entry["changes"].append(changed)
+        entry["state"] = state
+    flapping = []
+    for entry in by_monitor.values():
+        changes = entry.pop("changes")
+        if is_flapping(changes, at=at):
+            flapping.append({**entry, "changes": len(changes), "last_change_at": max(changes)})
+    flapping.sort(key=lambda entry: (-entry["changes"], entry["name"]))
+    return flapping
+
+
+def _silenced() -> list[dict[str, Any]]:
+    """Monitors muted by a downtime at the last sync, by name: one query."""
+    return [
+        {"monitor_id": monitor_id, "name": name, "url": url or None, "status": status}
+        for monitor_id, name, url, status in DatadogMonitor.objects.filter(muted=True)
+        .order_by("name", "monitor_id")
+        .values_list("monitor_id", "name", "url", "status")
+    ]
+
+
 def incidents_handover(ctx: ReportContext) -> dict[str, Any]:
     """What the next pair inherits, at the handover: the sprint's end, or `as_of` while the
     sprint runs (`at`).
@@ -264,11 +363,12 @@ def incidents_handover(ctx: ReportContext) -> dict[str, Any]:
       `closed_since`: resolved or canceled after `at`, by `as_of`.
     - Monitors still firing at `at` (their latest firing began by then and had not
       recovered), with the incident of that firing.
-    - Silenced and flapping monitors (a flapping one: more than 3 state changes in the 24
-      hours before `at`): not measurable from what is stored (see `incidents.history`), so
-      `silenced` and `flapping` are None and `limits` says why.
+    - Flapping monitors: 4 or more state changes in the 24 hours before `at`
+      (`incidents.monitor_history`), with how many and the state they were left in.
+    - Silenced monitors: muted by a Datadog downtime at the last sync (today's, not the
+      handover's: mutes are not kept as history).
 
-    Four queries (five with an assignee to name). Owners are today's, not the handover's:
+    Six queries (seven with an assignee to name). Owners are today's, not the handover's:
     PagerDuty keeps no history of assignments here, and a resolved incident has none.
     """
     at = min(ctx.as_of, ctx.until)
@@ -276,8 +376,8 @@ def incidents_handover(ctx: ReportContext) -> dict[str, Any]:
         "at": at,
         "incidents": _open_incidents(at, ctx),
         "firing_monitors": _firing_monitors(at, ctx.as_of),
-        "silenced": None,
-        "flapping": None,
+        "silenced": _silenced(),
+        "flapping": _flapping(at),
         "links": {
             "open": reverse("incident-list") + "?state=open",
             "alerts": reverse("alert-list"),

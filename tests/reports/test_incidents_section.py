@@ -12,7 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents import trend_cache
-from incidents.models import DatadogMonitor, Incident, IncidentUpdate, State, UpdateKind
+from incidents.models import (
+    DatadogMonitor,
+    Incident,
+    IncidentUpdate,
+    MonitorTransition,
+    State,
+    UpdateKind,
+)
 from incidents.report import FIGURES, alerts_section, incidents_handover, incidents_section
 from incidents.windows import isoformat_utc
 from reports.document import report_context, report_document
@@ -278,6 +285,7 @@ def test_the_alerts_are_the_firings_that_reach_into_the_sprint(sprints, story):
     assert alerts[3]["incident"] is None  # linked to an incident over before it fired
     assert section["totals"] == {
         "fired": 5,
+        "monitors": 5,
         "still_firing": 1,
         "with_incident": 2,
         "without_incident": 3,
@@ -313,7 +321,7 @@ def test_the_handover_lists_what_was_open_at_the_sprints_end(sprints, story):
     assert monitors[0]["recovered_since"] == at(19, 0)
     assert monitors[0]["incident"]["id"] == story["k"].pk
     assert monitors[1]["firing_seconds"] == 5 * 3600.0
-    assert (handover["silenced"], handover["flapping"]) == (None, None)
+    assert (handover["silenced"], handover["flapping"]) == ([], [])
 
 
 def test_the_handover_of_the_running_sprint_is_as_of_now(sprints, story):
@@ -412,6 +420,15 @@ def test_each_part_answers_in_a_constant_number_of_queries(
         )
         for n in range(1, count // 3)
     )
+    history = list(DatadogMonitor.objects.filter(monitor_id__lte=count // 6))
+    MonitorTransition.objects.bulk_create(
+        MonitorTransition(
+            monitor=m, from_state="", to_state=("Alert", "OK")[n % 2], at=now - (n * 50 + 7) * MIN
+        )
+        for m in history
+        for n in range(6)
+    )
+    DatadogMonitor.objects.filter(monitor_id__lte=count // 4).update(muted=True)
     sprint = Sprint.objects.get(number=7)  # holds NOW
     trend_cache.clear()
     ctx = report_context(sprint, as_of=now)
@@ -420,13 +437,15 @@ def test_each_part_answers_in_a_constant_number_of_queries(
     with django_assert_num_queries(7):
         section = incidents_section(ctx)
     assert section["incidents"] and section["urgent"]
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):  # monitors without history; with it; their changes
         assert alerts_section(ctx)["alerts"]
-    # Open incidents, their latest updates, the engineers assigned, monitors.
-    with django_assert_num_queries(4):
+    # Open incidents, their latest updates, the engineers assigned, monitors firing,
+    # flapping, silenced.
+    with django_assert_num_queries(6):
         handover = incidents_handover(ctx)
     assert handover["incidents"] and handover["firing_monitors"]
     assert any(o["engineer_id"] for i in handover["incidents"] for o in i["owners"])
+    assert handover["flapping"] and handover["silenced"]
 
 
 def test_a_service_of_the_platform_implies_no_partner_team(sprints, teams, make_incident):  # noqa: F811
@@ -439,3 +458,55 @@ def test_a_service_of_the_platform_implies_no_partner_team(sprints, teams, make_
     row = incidents_section(report_context(sprints[7], as_of=AS_OF))["incidents"][0]
     assert (row["teams"], row["service"]) == ([], "svc-bgs-api")
     assert isoformat_utc(row["started_at"]) == "2026-03-04T06:00:00Z"
+
+
+def test_the_alerts_are_every_firing_of_the_sprint_from_the_stored_changes(sprints, story):
+    """Monitor 8: firing since before the sprint (Alert, then Warn), back to OK, firing
+    twice more in the sprint, the last still firing at as_of; flapping at the handover."""
+    m8 = DatadogMonitor.objects.create(
+        monitor_id=8,
+        name="monitor 8",
+        status="Alert",
+        first_seen_at=at(1, 0),
+        last_seen_at=AS_OF,
+        muted=True,
+    )
+    changes = [
+        (datetime(2026, 3, 3, 20, tzinfo=UTC), "", "Alert"),
+        (datetime(2026, 3, 3, 23, tzinfo=UTC), "Alert", "Warn"),
+        (at(4, 7), "Warn", "OK"),  # the sprint starts Mar 4 05:00 UTC
+        (at(9, 10), "OK", "Alert"),
+        (at(9, 11), "Alert", "OK"),
+        (at(17, 23), "OK", "Warn"),
+        (at(17, 23, 30), "Warn", "OK"),
+        (at(18, 0), "OK", "Alert"),
+        (at(18, 1), "Alert", "OK"),
+        (at(18, 2), "OK", "Alert"),  # 4 changes in the 24 hours before the handover
+    ]
+    MonitorTransition.objects.bulk_create(
+        MonitorTransition(monitor=m8, at=when, from_state=a, to_state=b) for when, a, b in changes
+    )
+    section = alerts_section(report_context(sprints[7], as_of=AS_OF))
+    mine = [a for a in section["alerts"] if a["monitor_id"] == 8]
+    assert [(a["fired_at"], a["recovered_at"]) for a in mine] == [
+        (datetime(2026, 3, 3, 20, tzinfo=UTC), at(4, 7)),
+        (at(9, 10), at(9, 11)),
+        (at(17, 23), at(17, 23, 30)),
+        (at(18, 0), at(18, 1)),
+        (at(18, 2), None),
+    ]
+    assert mine[0]["fired_before_sprint"] and mine[0]["in_sprint_seconds"] == 2 * 3600.0
+    assert mine[-1]["still_firing"] and mine[-1]["in_sprint_seconds"] == 2 * 3600.0
+    assert section["totals"]["fired"] == 10 and section["totals"]["monitors"] == 6
+    handover = incidents_handover(report_context(sprints[7], as_of=AS_OF))
+    assert handover["flapping"] == [
+        {
+            "monitor_id": 8,
+            "name": "monitor 8",
+            "url": None,
+            "changes": 5,  # 23:00, 23:30, 00:00, 01:00, 02:00 UTC; the handover is 04:00
+            "last_change_at": at(18, 2),
+            "state": "Alert",
+        }
+    ]
+    assert [m["monitor_id"] for m in handover["silenced"]] == [8]
