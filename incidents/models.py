@@ -316,6 +316,11 @@ class DatadogMonitor(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
 
+    @property
+    def firing_since(self) -> datetime:
+        """When the monitor started alerting, or when the sync first saw it if Datadog did not say."""
+        return self.triggered_at or self.first_seen_at
+
 
 class MonitorTransition(models.Model):
     """One change of a monitor's overall state, as the monitors sync saw it: at Datadog's
@@ -344,11 +349,6 @@ class MonitorTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '?'} -> {self.to_state} at {self.at:%Y-%m-%d %H:%M}"
-
-    @property
-    def firing_since(self) -> datetime:
-        """When the monitor started alerting, or when the sync first saw it if Datadog did not say."""
-        return self.triggered_at or self.first_seen_at
 
 
 ACTIVE_ALERT_STATUSES = ("Alert", "Warn", "No Data")

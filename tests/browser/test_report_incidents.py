@@ -8,7 +8,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from incidents.models import DatadogMonitor, Incident, IncidentUpdate, State, UpdateKind
+from incidents.models import (
+    DatadogMonitor,
+    Incident,
+    IncidentUpdate,
+    MonitorTransition,
+    State,
+    UpdateKind,
+)
 from rotations.selectors import current_sprint
 
 from .test_accessibility import violations
@@ -37,6 +44,7 @@ def sprint_incidents(demo_team):
         state=State.ACKNOWLEDGED,
         acknowledged_at=now - timedelta(minutes=50),
         severity="SEV3",
+        assignees=[{"id": "PXTERN1", "name": "Sam <i>Lee</i>"}],
     )
     IncidentUpdate.objects.create(
         incident=open_one,
@@ -52,6 +60,24 @@ def sprint_incidents(demo_team):
         first_seen_at=now,
         last_seen_at=now,
     )
+    kafka = DatadogMonitor.objects.create(
+        monitor_id=4243,
+        name="BIE Kafka consumer lag high",
+        status="OK",
+        active=False,
+        muted=True,
+        first_seen_at=now - timedelta(hours=2),
+        last_seen_at=now - timedelta(minutes=5),
+    )
+    MonitorTransition.objects.bulk_create(
+        MonitorTransition(
+            monitor=kafka,
+            from_state=("OK", "Warn")[n % 2],
+            to_state=("Warn", "OK")[n % 2],
+            at=now - timedelta(minutes=100 - 15 * n),
+        )
+        for n in range(6)
+    )
     return current_sprint(now=now)
 
 
@@ -64,6 +90,10 @@ def test_the_report_shows_and_prints_the_incidents(logged_in, live_server, sprin
     assert "1 h" in cadence.inner_text()  # the longest gap, start to the update
     handover = page.get_by_role("region", name="Open incidents")
     assert "Scaling the classifier to 4 pods <b>now</b>" in handover.inner_text()  # escaped
+    assert "Sam <i>Lee</i>" in handover.inner_text()  # the owner PagerDuty assigns, escaped
+    flapping = page.locator("table[aria-labelledby=report-handover-flapping-heading]")
+    assert "BIE Kafka consumer lag high" in flapping.inner_text()
+    assert "BIE Kafka consumer lag high" in page.locator(".report-silenced").inner_text()
     alerts = page.get_by_role("region", name="Datadog alerts")
     assert "svc-bgs-api p99 latency > 2s" in alerts.inner_text()
     assert violations(page) == []
