@@ -88,8 +88,36 @@ def test_it_reads_last_triggered_ts_as_epoch_seconds():
     assert normalize_monitor(raw).last_triggered_at == datetime(2026, 3, 8, 6, 30, tzinfo=UTC)
 
 
+def test_a_search_result_says_nothing_of_state_changes_or_silences():
+    monitor = normalize_monitor(load("datadog/monitor_search.json")["monitors"][0])
+    assert (monitor.state_changed_at, monitor.silenced) == (None, None)
+
+
 @pytest.mark.parametrize(
-    "raw", [{"name": "no id"}, {"id": "abc"}, {"id": 1, "last_triggered_ts": "soon"}, []]
+    ("extra", "silenced"),
+    [
+        ({"options": {"silenced": {"*": None}}}, True),
+        ({"options": {"silenced": {}}, "matching_downtimes": []}, False),
+        ({"options": {"silenced": {}}, "matching_downtimes": [{"id": 7, "active": True}]}, True),
+        ({"options": {"notify_no_data": True}}, None),
+    ],
+)
+def test_a_full_monitor_gives_its_state_change_and_whether_it_is_silenced(extra, silenced):
+    raw = {"id": 5, "status": "Alert", "overall_state_modified": "2026-03-08T01:30:00-05:00"}
+    monitor = normalize_monitor({**raw, **extra})
+    assert monitor.state_changed_at == datetime(2026, 3, 8, 6, 30, tzinfo=UTC)
+    assert monitor.silenced is silenced
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"name": "no id"},
+        {"id": "abc"},
+        {"id": 1, "last_triggered_ts": "soon"},
+        {"id": 1, "overall_state_modified": "yesterday"},
+        [],
+    ],
 )
 def test_it_rejects_a_monitor_it_cannot_read(raw):
     with pytest.raises(BadPayload, match="Datadog sent a response we could not read"):
