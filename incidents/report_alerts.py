@@ -368,7 +368,7 @@ def incidents_handover(ctx: ReportContext) -> dict[str, Any]:
     - Silenced monitors: muted by a Datadog downtime at the last sync (today's, not the
       handover's: mutes are not kept as history).
 
-    Six queries (seven with an assignee to name). Owners are today's, not the handover's:
+    Five queries (six with an assignee to name). Owners are today's, not the handover's:
     PagerDuty keeps no history of assignments here, and a resolved incident has none.
     """
     at = min(ctx.as_of, ctx.until)
