@@ -1,9 +1,12 @@
-"""Child processes (`manage.py` commands, a worker) that share the test's database, whichever
-backend runs the suite: the SQLite test file, or the PostgreSQL test database."""
+"""Several workers at once on the test's database, whichever backend runs the suite (the
+SQLite test file, or the PostgreSQL test database): threads released together, and child
+processes (`manage.py` commands) told where that database is."""
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from urllib.parse import quote
 
 from django.conf import settings
@@ -34,3 +37,25 @@ def child_environment(**extra: str) -> dict[str, str]:
         "ONCALL_TIMEZONE": settings.ONCALL_TIMEZONE,
         **extra,
     }
+
+
+def at_once(count: int, work: Callable[[], object]) -> list[object]:
+    """`work()` in `count` threads released together, each on its own connection; what each
+    returned (the test needs `transaction=True`: the threads see only committed rows)."""
+    start = threading.Barrier(count)
+    results: list[object] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(work())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == count, "a run did not finish"
+    return results
