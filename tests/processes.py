@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 
-def test_database_url() -> str:
+def database_url() -> str:
     """A DATABASE_URL naming the database this test writes to (its test name, not the
     configured one)."""
     db = connection.settings_dict
@@ -33,7 +33,7 @@ def child_environment(**extra: str) -> dict[str, str]:
     """This process's environment with the test database and the team's time zone."""
     return {
         **os.environ,
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": database_url(),
         "ONCALL_TIMEZONE": settings.ONCALL_TIMEZONE,
         **extra,
     }
