@@ -44,6 +44,14 @@ test: $(DEV) $(NODE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider
 
+# The same suite on PostgreSQL and Redis (both already running; .ci/run starts them).
+TEST_DATABASE_URL ?= postgres://oncall:oncall@127.0.0.1:5432/oncall
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+.PHONY: test-postgres
+test-postgres: $(DEV) $(NODE)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider
+
 lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

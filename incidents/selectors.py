@@ -33,6 +33,7 @@ from incidents.models import (
     State,
 )
 from incidents.windows import Window, WindowError, isoformat_utc, parse_instant, parse_window
+from oncall_site.integrations.text import one_line
 from rotations.models import PartnerTeam, Sprint, team_today, team_zone
 from rotations.selectors import current_sprint
 
@@ -128,8 +129,9 @@ def filters_from_params(params: Mapping[str, str]) -> IncidentFilters:
         acknowledged=_choice(params, "acknowledged", {"yes", "no"}, errors),
         ticket=_choice(params, "ticket", {"yes", "no"}, errors),
         review=_choice(params, "review", {"yes"}, errors),
-        team=(params.get("team") or "").strip()[:60],
-        impacted=(params.get("impacted") or "").strip()[:60],
+        # Slugs compared in SQL: PostgreSQL refuses a NUL in any text parameter.
+        team=one_line(params.get("team"))[:60],
+        impacted=one_line(params.get("impacted"))[:60],
         errors=errors,
     )
     sprint = (params.get("sprint") or "").strip()

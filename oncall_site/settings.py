@@ -248,8 +248,18 @@ CHANGE_FAILURE_WINDOW_HOURS = envint("CHANGE_FAILURE_WINDOW_HOURS", 24, minimum=
 WORKER_HEARTBEAT_STALE_SECONDS = envint("WORKER_HEARTBEAT_STALE_SECONDS", 180, minimum=30)
 
 # The dashboard, its live part and the summary API keep what they computed for one data
-# version and one minute (oncall_site/page_cache.py); each process keeps its own copy.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# version and one minute (oncall_site/page_cache.py): in Redis when REDIS_URL is set, shared
+# by every web process; otherwise each process keeps its own copy.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "oncall",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PAGE_CACHE_SECONDS = 120
 
 LOGGING = {

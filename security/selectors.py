@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from oncall_site.integrations.text import one_line
 from oncall_site.integrations.timestamps import isoformat_z, parse_instant
 from rotations.models import team_zone
 from security import secrel
@@ -201,7 +202,8 @@ def run_filters_from_params(params: Mapping[str, str], choices: RunChoices) -> R
     so a mistyped link says what went wrong instead of showing nothing. A branch or event
     older runs used is added to `choices` (one query each, only then)."""
     filters = RunFilters()
-    branch = (params.get("branch") or "").strip()
+    # Compared in SQL: PostgreSQL refuses a NUL in any text parameter.
+    branch = one_line(params.get("branch"))
     if branch and branch not in choices.branches:
         if SecrelRun.objects.filter(branch=branch).exists():
             choices.branches.append(branch)
@@ -210,7 +212,7 @@ def run_filters_from_params(params: Mapping[str, str], choices: RunChoices) -> R
                 f"No SecRel run on branch {branch[:80]!r}: that filter is ignored."
             )
     filters.branch = branch if branch in choices.branches else ""
-    event = (params.get("event") or "").strip()
+    event = one_line(params.get("event"))
     if event and event not in choices.events and SecrelRun.objects.filter(event=event).exists():
         choices.events[event] = event.replace("_", " ").capitalize()
     for name, value, allowed in (

@@ -3,6 +3,7 @@
 import io
 import socket
 from datetime import date
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -29,6 +30,24 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         database.setdefault("TEST", {})["NAME"] = str(
             tmp_path_factory.mktemp("db") / "test.sqlite3"
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_redis_cache(worker_id):
+    """With REDIS_URL, each test process keeps its pages in a Redis database of its own
+    (the broker's stays apart): clearing the cache after a test flushes that database, and
+    another process's kept pages, computed from its own test database, are not ours."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    cache = settings.CACHES["default"]
+    if not cache["BACKEND"].endswith("RedisCache"):
+        yield
+        return
+    number = int(worker_id[2:]) + 1 if worker_id.startswith("gw") else 1
+    location = urlsplit(cache["LOCATION"])._replace(path=f"/{number % 16}").geturl()
+    with override_settings(CACHES={"default": {**cache, "LOCATION": location}}):
+        yield
 
 
 @pytest.fixture(autouse=True)

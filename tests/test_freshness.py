@@ -107,10 +107,12 @@ def test_the_panel_reads_every_jobs_state_in_one_query(upstreams, django_assert_
 
 @pytest.mark.django_db
 def test_sync_now_in_the_admin_queues_the_job_for_the_worker(admin_client, settings):
-    from django_q.models import OrmQ
+    from django_q.brokers import get_broker
     from django_q.signing import SignedPackage
 
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
+    broker = get_broker()  # the ORM's table, or Redis with REDIS_URL
+    broker.purge_queue()
     state = SyncJobState.objects.create(job="github.secrel_runs", vendor="github")
     response = admin_client.post(
         reverse("admin:oncall_site_syncjobstate_changelist"),
@@ -118,7 +120,9 @@ def test_sync_now_in_the_admin_queues_the_job_for_the_worker(admin_client, setti
         follow=True,
     )
     assert "Queued github.secrel_runs" in response.text
-    task = SignedPackage.loads(OrmQ.objects.get().payload)
+    assert broker.queue_size() == 1
+    ((_, payload),) = broker.dequeue()
+    task = SignedPackage.loads(payload)
     assert (task["func"], task["args"]) == (
         "oncall_site.tasks.sync_job",
         ("github.secrel_runs", True),

@@ -47,10 +47,13 @@ def configured(settings):
     settings.SLACK_WEBHOOK_URL = SLACK_WEBHOOK
     settings.GITHUB_TOKEN = GITHUB_TOKEN
     settings.PAGERDUTY_WEBHOOK_SECRET = PD_WEBHOOK_SECRET
-    settings.DATABASES["default"]["PASSWORD"] = "db-Pa55word-99"
+    # The connections share this dict: the real password (PostgreSQL's) comes back after.
+    database = settings.DATABASES["default"]
+    real = database.get("PASSWORD")
+    database["PASSWORD"] = "db-Pa55word-99"
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "redis": REDIS_URL}
     yield settings
-    settings.DATABASES["default"].pop("PASSWORD", None)
+    database["PASSWORD"] = real
 
 
 def assert_no_secret(text: str) -> None:

@@ -1,5 +1,6 @@
 """Configuration from the environment: defaults, malformed values, production mode."""
 
+import json
 import os
 import subprocess
 import sys
@@ -92,33 +93,76 @@ def test_it_passes_the_deploy_check_in_production():
     assert "no issues" in result.stdout
 
 
-def test_it_uses_redis_only_when_redis_url_is_set():
-    code = "from django.conf import settings; print('orm' in settings.Q_CLUSTER, settings.Q_CLUSTER.get('redis'))"
+def settings_of(code: str, **env: str) -> str:
+    """What `code` prints with the settings a clean environment plus `env` gives (none of
+    the suite's own DATABASE_URL or REDIS_URL)."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "ONCALL_"))
+    }
+    setup = "import django; django.setup(); from django.conf import settings; "
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','oncall_site.settings'); django.setup(); {code}",
-        ],
+        [sys.executable, "-c", setup + code],
         cwd=ROOT,
-        env={**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/0"},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "oncall_site.settings", **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.stdout.split() == ["False", "redis://127.0.0.1:6379/0"], result.stderr
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
-def test_it_defaults_to_sqlite_wal_with_a_busy_timeout(settings):
-    db = settings.DATABASES["default"]
-    assert db["ENGINE"] == "django.db.backends.sqlite3"
-    assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE" and db["OPTIONS"]["timeout"] >= 5
-    assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
-    q = settings.Q_CLUSTER
+def test_it_uses_redis_only_when_redis_url_is_set():
+    code = (
+        "print('orm' in settings.Q_CLUSTER, settings.Q_CLUSTER.get('redis'), "
+        "settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION'))"
+    )
+    assert settings_of(code, REDIS_URL="redis://127.0.0.1:6379/0").split() == [
+        "False",
+        "redis://127.0.0.1:6379/0",
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6379/0",
+    ]
+    assert settings_of(code).split() == [
+        "True",
+        "None",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "None",
+    ]
+
+
+def test_it_reads_postgresql_from_database_url():
+    code = (
+        "db = settings.DATABASES['default']; "
+        "print(db['ENGINE'], db['NAME'], db['HOST'], db['PORT'], db['CONN_MAX_AGE'])"
+    )
+    url = "postgres://oncall:secret@127.0.0.1:5432/oncall"
+    assert settings_of(code, DATABASE_URL=url).split() == [
+        "django.db.backends.postgresql",
+        "oncall",
+        "127.0.0.1",
+        "5432",
+        "60",
+    ]
+
+
+def test_it_defaults_to_sqlite_wal_with_a_busy_timeout():
+    code = (
+        "import json; db = settings.DATABASES['default']; q = settings.Q_CLUSTER; "
+        "print(json.dumps([db['ENGINE'], db['NAME'], db['OPTIONS'], q, settings.TIME_ZONE, "
+        "settings.ONCALL_TIMEZONE, settings.USE_TZ]))"
+    )
+    engine, name, options, q, time_zone, oncall_zone, use_tz = json.loads(settings_of(code))
+    assert engine == "django.db.backends.sqlite3"
+    assert name == str(ROOT / "var" / "db.sqlite3")
+    assert options["transaction_mode"] == "IMMEDIATE" and options["timeout"] >= 5
+    assert "journal_mode=WAL" in options["init_command"]
     assert (
         q["orm"] == "default"
         and q["timeout"] < q["retry"]
         and q["max_attempts"] > 0
         and q["catch_up"] is False
     )
-    assert settings.TIME_ZONE == settings.ONCALL_TIMEZONE and settings.USE_TZ
+    assert time_zone == oncall_zone and use_tz

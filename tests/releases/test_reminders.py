@@ -24,6 +24,7 @@ from releases import reminders, selectors
 from releases.models import Release, ReleaseAnswer
 from sandbox import SERVE, Reply
 from tests.clock import NOW
+from tests.processes import child_environment
 
 RELEASE = NOW + timedelta(days=7) - timedelta(hours=4, minutes=30)  # sprint 6: Wed Mar 18 14:00 UTC
 DUE = RELEASE - timedelta(hours=24)
@@ -223,12 +224,7 @@ def test_several_processes_at_once_post_each_reminder_once(train, sandbox):
         Release.objects.filter(sprint__number=number).update(
             scheduled_at=now + timedelta(hours=hours), moved_at=now
         )
-    env = {
-        **os.environ,
-        "DATABASE_URL": "sqlite:///" + str(django_settings.DATABASES["default"]["NAME"]),
-        "SLACK_WEBHOOK_URL": sandbox.env()["SLACK_WEBHOOK_URL"],
-        "ONCALL_TIMEZONE": django_settings.ONCALL_TIMEZONE,
-    }
+    env = child_environment(SLACK_WEBHOOK_URL=sandbox.env()["SLACK_WEBHOOK_URL"])
     if "FAKETIME" in os.environ:  # under faketime each process starts its own clock: ours,
         # written on the wall clock of the TZ the child inherits (Django sets it to the team's)
         wall = now.astimezone(ZoneInfo(os.environ.get("TZ") or "UTC"))

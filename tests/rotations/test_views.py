@@ -48,7 +48,8 @@ def test_it_answers_in_a_bounded_number_of_queries(
     # The findings' counts are four index-only queries (one grouped count was slower). The
     # release's captain, when its sprint has no pair stored, is the Rotations page's
     # proposal: six more (the upcoming sprints and who was on duty last).
-    with django_assert_max_num_queries(48):
+    # The header's sprint is read once, though the kept body renders apart from the page.
+    with django_assert_max_num_queries(47):
         client.get(reverse("dashboard"))
 
 
