@@ -96,6 +96,9 @@ def job(
     return register
 
 
+VENDOR_ORDER = ("pagerduty", "datadog", "github")
+
+
 def jobs() -> list[SyncJob]:
     """Every registered job, vendor by vendor, in the order the apps declare them."""
     global _discovered
@@ -104,7 +107,9 @@ def jobs() -> list[SyncJob]:
             if not _discovered:
                 autodiscover_modules("sync")
                 _discovered = True
-    order = {}
+    # Vendors in a fixed order (PagerDuty's incidents before Datadog measures around them),
+    # whatever order a process happened to import the apps' modules in; then any other.
+    order = {key: n for n, key in enumerate(VENDOR_ORDER)}
     for declared in _jobs.values():
         order.setdefault(declared.vendor.key, len(order))
     return sorted(_jobs.values(), key=lambda j: order[j.vendor.key])

@@ -131,3 +131,20 @@ def test_the_sync_command_names_what_exists_and_fails_loudly(declare):
     with pytest.raises(CommandError, match="sync failed for fake.broken"):
         call_command("sync", "--source", "fake", stdout=out)
     assert "Fake things: internal error: boom" in out.getvalue()
+
+
+def test_vendors_keep_their_order_whatever_module_a_process_imports_first() -> None:
+    """A process that imports the Datadog jobs' module before discovery (a test file, a
+    shell) still lists PagerDuty, Datadog, GitHub: the order the panel and a full run use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'oncall_site.settings');"
+        "django.setup(); import incidents.sync_datadog, security.sync;"
+        "from oncall_site.sync.registry import vendors; print([v.key for v in vendors()])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "['pagerduty', 'datadog', 'github']"
