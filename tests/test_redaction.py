@@ -15,10 +15,10 @@ from oncall_site.models import ApiToken
 from oncall_site.redaction import RedactingFormatter, SecretsReporter, redact
 from rotations.models import CalendarFeed
 
-SLACK_WEBHOOK = "https://hooks.slack.com/services/T0TEAM/B0HOOK/s3cretWebhookPath42"
+SLACK_WEBHOOK = "https://hooks.example.test/services/TEST/HOOK/redaction-test-path-42"
 DATABASE_URL = "postgres://oncall:db-Pa55word-99@db.internal:5432/oncall"
 REDIS_URL = "redis://:r3dis-Pa55-77@cache.internal:6379/0"
-GITHUB_TOKEN = "ghp_0123456789abcdefGHIJKLMNOPqrstuvwx"
+GITHUB_TOKEN = "test-github-token-for-redaction-0042"
 PD_WEBHOOK_SECRET = "pd-webhook-S3CRET-0042"
 SENTRY_DSN = "https://0123456789abcdef@o1.ingest.example.io/42"
 SECRETS = [
