@@ -11,6 +11,7 @@ string shown is cleaned of the configured secrets' values and of URL credentials
 import html
 import logging
 import re
+from typing import Any
 
 from django.conf import settings
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
@@ -98,3 +99,11 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
+
+
+def failed_task_saved(sender: type, instance: Any, **kwargs: Any) -> None:
+    """A failed django-q2 task keeps its error and traceback as its result, which the admin's
+    "Failed tasks" shows: the error of a post to Slack names the webhook URL. Masked before
+    it is stored, like a log line."""
+    if not instance.success and isinstance(instance.result, str):
+        instance.result = redact(instance.result)

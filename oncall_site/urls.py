@@ -5,10 +5,6 @@ from django.urls import include, path
 from oncall_site import views, views_api
 from releases import views_api as releases_api
 
-admin.site.site_header = "On-call back office"
-admin.site.site_title = "On-call back office"
-admin.site.index_title = "Team, sprints and synced data"
-
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("needs/", views.dashboard_needs, name="dashboard-needs"),

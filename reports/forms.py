@@ -1,9 +1,10 @@
 from django import forms
 
+from oncall_site.forms import PlainTextForm
 from reports.models import NOTES_MAX
 
 
-class HandoffForm(forms.Form):
+class HandoffForm(PlainTextForm, forms.Form):
     notes = forms.CharField(
         label="Handoff notes",
         required=False,

@@ -14,6 +14,7 @@ from django.views.debug import ExceptionReporter
 from oncall_site.models import ApiToken
 from oncall_site.redaction import RedactingFormatter, SecretsReporter, redact
 from rotations.models import CalendarFeed
+from tests.clock import NOW
 
 SLACK_WEBHOOK = "https://hooks.example.test/services/TEST/HOOK/redaction-test-path-42"
 DATABASE_URL = "postgres://oncall:db-Pa55word-99@db.internal:5432/oncall"
@@ -147,3 +148,34 @@ def test_the_admin_never_shows_a_token_or_feed_secret(client, lead, settings):
         assert response.status_code == 200, url
         text = response.content.decode()
         assert secret not in text and feed_secret not in text and typo not in text, url
+
+
+def test_a_failed_task_keeps_its_error_without_the_secret(client, lead, configured):
+    """What django-q2's worker stores for a failed task (`f"{error} : {traceback}"`), seen in
+    the admin's failed tasks."""
+    from django_q.models import Task
+
+    error = f"could not post to {SLACK_WEBHOOK} : Traceback ... {GITHUB_TOKEN}"
+    task = Task.objects.create(
+        id="a" * 32,
+        name="slack-post",
+        func="oncall_site.tasks.post",
+        started=NOW,
+        stopped=NOW,
+        success=False,
+        result=error,
+    )
+    task.refresh_from_db()
+    assert "could not post to" in task.result
+    assert_no_secret(task.result)
+    client.force_login(lead)
+    for url in ["/admin/django_q/failure/", f"/admin/django_q/failure/{task.pk}/change/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_no_secret(response.content.decode())
+    # A successful task's result is the function's return value, left as it is.
+    done = Task.objects.create(
+        id="b" * 32, func="f", started=NOW, stopped=NOW, success=True, result="ok " + SLACK_WEBHOOK
+    )
+    done.refresh_from_db()
+    assert SLACK_WEBHOOK in done.result

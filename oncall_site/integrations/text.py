@@ -1,5 +1,10 @@
 """Text from outside as it may be stored: no control characters, and no longer than its column.
 
+Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) go too: an
+unclosed right-to-left override in a title would reverse the text after it on the page, in
+the PDF and in a calendar app, and can make a name read as another ("Trojan Source").
+Right-to-left letters and the implicit marks (LRM, RLM, ALM) are ordinary text and stay.
+
 Every upstream (webhook deliveries, sync runs) and every form hands its text through here
 before it is stored, so a NUL or an escape sequence never reaches the database, the pages,
 the JSON API or the iCalendar feed (RFC 5545 forbids control characters there), and a
@@ -12,9 +17,10 @@ import re
 
 ELLIPSIS = "…"
 
-# C0 controls but tab and newline, DEL, C1 controls, and lone surrogates (JSON may carry
-# them; UTF-8 cannot, so the database would refuse the row).
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0 controls but tab and newline, DEL, C1 controls, lone surrogates (JSON may carry them;
+# UTF-8 cannot, so the database would refuse the row) and the explicit bidi formatting
+# characters.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _LINE_ENDINGS = re.compile("\r\n?")
 
 

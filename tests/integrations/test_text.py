@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from oncall_site.integrations.text import ELLIPSIS, fit, one_line, plain_text
 
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,11 @@ CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
         ("\x1b[31mred\x1b[0m", True, "[31mred[0m"),
         ("bell\x07 and del\x7f and c1\x85", True, "bell and del and c1"),
         ("lone \ud800 surrogate", True, "lone  surrogate"),
+        # A right-to-left override would show "admin\u202egnp.exe" as "adminexe.png".
+        ("admin\u202egnp.exe", False, "admingnp.exe"),
+        ("\u2067isolate\u2069 \u202aembed\u202c", False, "isolate embed"),
+        # Hebrew and Arabic letters and the implicit marks are text.
+        ("שלום \u200fمرحبا\u200e", False, "שלום \u200fمرحبا\u200e"),
         ("  two\n lines\t", False, "two lines"),
         (None, True, ""),
         (42, False, "42"),
