@@ -16,7 +16,7 @@ import sys
 import tempfile
 from datetime import timedelta
 
-from benchmarks.pages import ROOT, add_incidents, against_floor, figure, query_count
+from benchmarks.pages import ROOT, add_incidents, kept_and_computed
 from benchmarks.security import add_findings, add_prs, add_runs
 
 INCIDENTS, FINDINGS, RUNS, PRS, SPRINTS = 5_000, 50_000, 5_000, 2_000, 52
@@ -71,20 +71,6 @@ def two_years():
     client = Client()
     client.force_login(get_user_model().objects.get(username="demo"))
     return client, settings
-
-
-def kept_and_computed(client, settings, name: str, url: str) -> None:
-    """The page as kept between two writes (what a browser refreshing every 30 s mostly
-    gets), then as computed from the database right after one, and its queries."""
-    settings.PAGE_CACHE_SECONDS = 120
-    page_ms, floor_ms = against_floor(client, url)
-    figure(f"{name}_ms", page_ms)
-    figure(f"{name}_vs_floor_ratio", page_ms / floor_ms)
-    settings.PAGE_CACHE_SECONDS = 0
-    page_ms, floor_ms = against_floor(client, url)
-    figure(f"{name}_computed_ms", page_ms)
-    figure(f"{name}_computed_vs_floor_ratio", page_ms / floor_ms)
-    figure(f"{name}_queries", query_count(client, url))
 
 
 def measure() -> None:

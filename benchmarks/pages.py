@@ -172,6 +172,20 @@ def query_count(client, url: str) -> int:
     return len(queries)
 
 
+def kept_and_computed(client, settings, name: str, url: str, suffix: str = "") -> None:
+    """The page as kept between two writes (what a browser refreshing every 30 s mostly
+    gets), then as computed from the database right after one, and its queries."""
+    settings.PAGE_CACHE_SECONDS = 120
+    page_ms, floor_ms = against_floor(client, url)
+    figure(f"{name}_ms{suffix}", page_ms)
+    figure(f"{name}_vs_floor_ratio{suffix}", page_ms / floor_ms)
+    settings.PAGE_CACHE_SECONDS = 0
+    page_ms, floor_ms = against_floor(client, url)
+    figure(f"{name}_computed_ms{suffix}", page_ms)
+    figure(f"{name}_computed_vs_floor_ratio{suffix}", page_ms / floor_ms)
+    figure(f"{name}_queries{suffix}", query_count(client, url))
+
+
 def measure(size: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oncall_site.settings")
     import django

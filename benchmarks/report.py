@@ -11,8 +11,8 @@ import statistics
 import sys
 import time
 
-from benchmarks.dashboard import in_scratch_database, kept_and_computed, two_years
-from benchmarks.pages import figure
+from benchmarks.dashboard import in_scratch_database, two_years
+from benchmarks.pages import figure, kept_and_computed
 
 PDF_REPEATS = 3
 

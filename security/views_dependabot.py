@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from oncall_site.page_cache import kept
 from oncall_site.selectors import freshness_of
 from rotations.models import Sprint
 from rotations.selectors import current_sprint
@@ -154,7 +155,21 @@ def dependabot_queue(request: HttpRequest) -> HttpResponse:
         }
         for group in ORDER
     ]
-    history = [
+    history = kept("dependabot-history", lambda: _history(now))
+    ctx: dict[str, Any] = {
+        "now": now,
+        "open_count": sum(len(v) for v in ids.values()),
+        "groups": groups,
+        "history": history,
+        "freshness": freshness_of([JOB], now=now)[JOB],
+    }
+    return render(request, "security/dependabot.html", ctx)
+
+
+def _history(now: datetime) -> list[dict[str, Any]]:
+    """Merged and closed PRs of the recent sprints, with the links to each list. Counted
+    over every closed PR of those sprints: kept until the data or the minute changes."""
+    return [
         {
             "sprint": s.sprint,
             "merged": s.merged,
@@ -165,14 +180,6 @@ def dependabot_queue(request: HttpRequest) -> HttpResponse:
         }
         for s in selectors.closures_by_sprint(selectors.recent_sprints(now=now))
     ]
-    ctx: dict[str, Any] = {
-        "now": now,
-        "open_count": sum(len(v) for v in ids.values()),
-        "groups": groups,
-        "history": history,
-        "freshness": freshness_of([JOB], now=now)[JOB],
-    }
-    return render(request, "security/dependabot.html", ctx)
 
 
 @require_GET

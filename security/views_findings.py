@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from oncall_site.page_cache import kept
 from oncall_site.selectors import freshness_of
 from security import remediation
 from security import selectors_findings as selectors
@@ -53,7 +54,9 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     freshness = freshness_of(JOBS, now=now)
-    counts = selectors.finding_counts(now=now, rules=rules)
+    # The figures at the top read every open finding: kept until the data or the minute
+    # changes, like the dashboard (the list itself is one page of rows, read every time).
+    counts = kept("finding-counts", lambda: selectors.finding_counts(now=now, rules=rules))
     ctx = {
         "page": page,
         "rows": selectors.finding_rows(page, now=now, rules=rules),

@@ -433,3 +433,27 @@ def test_the_admin_lists_findings_and_saving_the_policy_moves_due_dates(
     finding.refresh_from_db()
     # 7 calendar days from Mar 1 (EST) is Mar 8 at the same local time (EDT)
     assert finding.sla_due_at == NOW - timedelta(days=3, hours=1)
+
+
+def test_the_figures_are_kept_until_a_write_or_the_next_minute(
+    logged_in, make_finding, settings, time_machine
+):
+    from django.core.cache import cache
+
+    from oncall_site import data_version
+
+    settings.PAGE_CACHE_SECONDS = 120
+    cache.clear()
+    make_finding("a", severity="critical")
+    assert logged_in.get(reverse("finding-list")).context["counts"].unresolved == 1
+    make_finding("b")  # its commit would raise the data version; a test's never commits
+    kept_counts = logged_in.get(reverse("finding-list")).context["counts"]
+    assert kept_counts.unresolved == 1
+    data_version.bump()
+    assert logged_in.get(reverse("finding-list")).context["counts"].unresolved == 2
+    # The SLA clocks run on: a finding due in 30 seconds is overdue in the next minute.
+    make_finding("c", severity="low", sla_due_at=NOW + timedelta(seconds=30))
+    data_version.bump()
+    assert logged_in.get(reverse("finding-list")).context["counts"].overdue == 0
+    time_machine.move_to(NOW + timedelta(minutes=1))
+    assert logged_in.get(reverse("finding-list")).context["counts"].overdue == 1
