@@ -262,3 +262,24 @@ def test_the_pages_answer_in_the_same_number_of_queries_at_2000_prs(
     since, until = Sprint.objects.get(number=sprint).window()
     with django_assert_num_queries(1):
         assert dependabot_document(since=since, until=until, as_of=NOW)["open"] == 400
+
+
+def test_the_sprint_history_is_kept_until_a_write(logged_in, settings, at_now):
+    from django.core.cache import cache
+
+    from oncall_site import data_version
+
+    settings.PAGE_CACHE_SECONDS = 120
+    cache.clear()
+    start = current().starts_at
+    store(make_pr(number=31, opened=start, merged_at=start + HOUR, closed_at=start + HOUR))
+
+    def merged_now() -> int:
+        history = logged_in.get(QUEUE).context["history"]
+        return next(h["merged"] for h in history if h["sprint"] == current())
+
+    assert merged_now() == 1
+    store(make_pr(number=32, opened=start, merged_at=start + HOUR, closed_at=start + HOUR))
+    assert merged_now() == 1  # kept: a test's rows never commit, so nothing raised the version
+    data_version.bump()
+    assert merged_now() == 2
