@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 MASK = SafeExceptionReporterFilter.cleansed_substitute
@@ -84,6 +85,16 @@ class SecretsFilter(SafeExceptionReporterFilter):
 class SecretsReporter(ExceptionReporter):
     """The debug page and the emailed report, cleaned as a whole: exception messages and the
     repr of any object hold what no variable name gives away."""
+
+    def get_traceback_data(self) -> dict[str, Any]:
+        try:
+            return super().get_traceback_data()
+        except SuspiciousOperation:
+            # The request itself is what was refused (too many fields in its query string):
+            # Django's report reads `request.GET` again and would fail in its turn, turning
+            # DEBUG's 400 page into a 500. Reported without the request.
+            self.request = None
+            return super().get_traceback_data()
 
     def get_traceback_html(self) -> str:
         secrets = secret_values()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -446,3 +447,15 @@ def test_every_form_answers_hostile_values_below_500(client, lead, demo_team):
             client.force_login(lead)
             response = client.post(url, dict.fromkeys(fields, value))
             assert_refused_in_words(response, f"POST {url} every field = {value[:30]!r}")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_too_many_query_parameters_answer_400_even_with_debug(lead, settings, debug):
+    """Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields; DEBUG's report must
+    not fail in its turn reading the same query string (a 500)."""
+    settings.DEBUG = debug
+    client = Client(raise_request_exception=False)
+    client.force_login(lead)
+    query = "&".join(f"f{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    for url in ("/incidents/", "/security/findings/", "/api/v1/metrics"):
+        assert client.get(f"{url}?{query}").status_code == 400, url
