@@ -8,7 +8,7 @@ what the next pair inherits are in `incidents.report_alerts`.
 
 Each part answers in a constant number of queries whatever the number of incidents: the
 sprint's incidents, their recorded impacts, the urgent ones' updates, the partner teams,
-and the trend's (at most three, see `selectors.sprint_trend`). Values are plain (see
+and the trend's (at most three, see `selectors_metrics.sprint_trend`). Values are plain (see
 `reports.encoding`); durations in seconds; every figure carries the address of the
 incident list behind it.
 """
@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from incidents import rules, selectors
+from incidents import rules, selectors_metrics
 from incidents.cadence import update_cadence
 from incidents.history import state_at
 from incidents.metrics import SEVERITIES, UNKNOWN_SEVERITY, URGENT_SEVERITIES
@@ -226,9 +226,9 @@ def urgent_cadence(ctx: ReportContext, rows: list[dict[str, Any]]) -> list[dict[
 
 def trend_rows(ctx: ReportContext, figures: Mapping[str, Any]) -> list[dict[str, Any]]:
     """MTTR and MTTA of up to 8 sprints ending with this one, oldest first: the earlier
-    ones from the metrics trend (`selectors.sprint_trend`), this one from the metrics
+    ones from the metrics trend (`selectors_metrics.sprint_trend`), this one from the metrics
     document, so the row matches the headline."""
-    trend = selectors.sprint_trend(last=ctx.sprint, as_of=ctx.as_of)
+    trend = selectors_metrics.sprint_trend(last=ctx.sprint, as_of=ctx.as_of)
     rows = []
     for point in trend:
         number, m = point.sprint.number, point.metrics
@@ -272,7 +272,7 @@ def incidents_section(ctx: ReportContext) -> dict[str, Any]:
     document = ctx.metrics["incidents"]
     figures = {key: document[key] for key in FIGURES}
     rows = incident_rows(ctx)
-    slugs = selectors.partner_team_slugs()
+    slugs = selectors_metrics.partner_team_slugs()
     severity_labels = {s: s for s in SEVERITIES} | {UNKNOWN_SEVERITY: "Not set"}
     no_ticket = [row for row in rows if row["owes_ticket"]]
     urgent = urgent_cadence(ctx, rows)

@@ -101,7 +101,7 @@ def service_team_counts_as_impacted(
     canceled incident, which counts for nothing. `team_is_platform` is None when the
     incident has no service (or the service no team): nobody is implied then.
 
-    `selectors.incident_facts` applies the same rule to the metrics' rows.
+    `selectors_metrics.incident_facts` applies the same rule to the metrics' rows.
     """
     return not has_recorded_impact and team_is_platform is False and state != State.CANCELED
 

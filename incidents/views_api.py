@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from incidents import selectors
+from incidents import selectors_metrics
 from incidents.windows import WindowError, parse_instant
 from oncall_site.auth import api_login_required
 from oncall_site.metrics import metrics_document
@@ -25,7 +25,7 @@ def _error(status: int, message: str) -> JsonResponse:
 def metrics_api(request: HttpRequest) -> JsonResponse:
     """`?since=ISO&until=ISO` (or `?sprint=N`), optional `as_of=ISO` (default now)."""
     try:
-        window = selectors.window_from_params(request.GET, default_to_current=False)
+        window = selectors_metrics.window_from_params(request.GET, default_to_current=False)
         as_of = (
             parse_instant(request.GET["as_of"], "as_of", team_zone())
             if request.GET.get("as_of")

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from incidents import charts, partner_performance, selectors
+from incidents import charts, partner_performance, selectors, selectors_metrics
 from incidents.metrics import IncidentMetrics
 from incidents.models import Source
 from incidents.templatetags.incident_format import duration
@@ -118,7 +118,7 @@ def figures(m: IncidentMetrics, links: Links, team_slugs: Mapping[str, str]) -> 
 
 
 def _trend(
-    trend: tuple[selectors.SprintFigures, ...],
+    trend: tuple[selectors_metrics.SprintFigures, ...],
 ) -> tuple[list[dict[str, Any]], charts.BarChart | None]:
     """The trend's table rows and chart, each number linking to its sprint's incidents."""
     if not trend:
@@ -160,25 +160,27 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     error = ""
     try:
-        window: Window | None = selectors.window_from_params(request.GET, default_to_current=True)
+        window: Window | None = selectors_metrics.window_from_params(
+            request.GET, default_to_current=True
+        )
     except WindowError as exc:
         error, window = str(exc), None
         current = current_sprint(now=now)
         if current is not None:
-            window = selectors.sprint_window(current)
+            window = selectors_metrics.sprint_window(current)
     ctx: dict[str, Any] = {
         "error": error,
         "window": window,
-        "sprints": selectors.sprints_so_far(),
+        "sprints": selectors_metrics.sprints_so_far(),
         "since_value": request.GET.get("since", ""),
         "until_value": request.GET.get("until", ""),
         "as_of": now,
     }
     if window is not None:
-        overview = selectors.metrics_overview(window, as_of=now)
+        overview = selectors_metrics.metrics_overview(window, as_of=now)
         m = overview.figures.metrics
         trend_rows, chart = _trend(overview.trend)
-        links, slugs = Links(window), selectors.partner_team_slugs()
+        links, slugs = Links(window), selectors_metrics.partner_team_slugs()
         ctx.update(
             chosen_sprint=overview.sprint,
             metrics=m,

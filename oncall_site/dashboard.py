@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from incidents.selectors import active_alerts, sprint_trend
+from incidents.selectors import active_alerts
+from incidents.selectors_metrics import sprint_trend
 from incidents.selectors_needs import incident_needs, open_by_severity, pages_between
 from oncall_site import capacity
 from oncall_site.models import CapacityPolicy
@@ -99,7 +100,7 @@ def incident_card(
     *, now: datetime, sprint: Sprint | None, counts: Mapping[str, int] | None = None
 ) -> IncidentCard:
     """Open incidents by severity, and this sprint's MTTR beside the last three sprints'
-    (the metrics page's figures: `selectors.sprint_trend`)."""
+    (the metrics page's figures: `incidents.selectors_metrics.sprint_trend`)."""
     counts = open_by_severity() if counts is None else counts
     by_severity = [
         Link(severity or "not rated", n, _incidents(state="open", severity=severity or "unknown"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from incidents.selectors import metrics_document as incidents_document
+from incidents.selectors_metrics import metrics_document as incidents_document
 from releases.selectors_deploys import releases_document
 from security.selectors import security_document
 

@@ -48,7 +48,7 @@ def _rows(queryset: QuerySet[DependabotPR], names: Sequence[str]) -> list[tuple[
     """`queryset.values_list(*names)` (unordered), read straight from the database driver.
 
     Django's per-value converters were most of the time of reading a few thousand rows (as
-    `incidents.selectors` found): the drivers already return datetimes (SQLite's naive, of
+    `incidents.selectors_metrics` found): the drivers already return datetimes (SQLite's naive, of
     Django's stored UTC; PostgreSQL's aware) and booleans, so instants are only made aware.
     """
     instants = [i for i, name in enumerate(names) if name in INSTANTS]

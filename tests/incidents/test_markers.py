@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from incidents import rules, selectors
+from incidents import rules, selectors, selectors_metrics
 from incidents.models import Incident, IncidentImpact, State
 from rotations.models import Service
 from tests.clock import NOW
@@ -85,6 +85,6 @@ def test_the_detail_page_names_the_team_the_metrics_count(
     team = selectors.implied_impact_team(selectors.incident_detail(incident.pk))
     assert (team.name if team else None) == implied
     # The metrics read the same rule from their own rows.
-    facts = selectors.incident_facts(since=NOW - 3 * HOUR, until=NOW).facts
+    facts = selectors_metrics.incident_facts(since=NOW - 3 * HOUR, until=NOW).facts
     counted = {i.team for f in facts for i in f.impacts} - {teams["ee"].name}
     assert counted == ({implied} if implied else set())

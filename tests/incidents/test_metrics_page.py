@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import selectors, trend_cache
+from incidents import selectors_metrics, trend_cache
 from incidents.models import Incident, ServicePerformance, State
 from rotations.models import Sprint
 from tests.incidents.conftest import add_bulk_incidents
@@ -110,12 +110,14 @@ def test_its_figures_and_trend_are_the_selectors(logged_in, demo_team):
     response = logged_in.get(reverse("incident-metrics"))
     ctx = response.context
     window, as_of = ctx["window"], ctx["as_of"]
-    expected = selectors.window_metrics(since=window.since, until=window.until, as_of=as_of)
+    expected = selectors_metrics.window_metrics(since=window.since, until=window.until, as_of=as_of)
     assert ctx["metrics"] == expected.metrics
-    trend = selectors.sprint_trend(last=ctx["chosen_sprint"], as_of=as_of)
+    trend = selectors_metrics.sprint_trend(last=ctx["chosen_sprint"], as_of=as_of)
     assert [row["metrics"] for row in ctx["trend"]] == [point.metrics for point in trend]
     assert [row["metrics"].open_count for row in ctx["trend"]][-2:] == [1, 0]
-    document = selectors.metrics_document(since=window.since, until=window.until, as_of=as_of)
+    document = selectors_metrics.metrics_document(
+        since=window.since, until=window.until, as_of=as_of
+    )
     assert document["incidents"]["mttr_seconds"] == ctx["metrics"].mttr_seconds == 7200.0
 
 

@@ -10,7 +10,12 @@ import pytest
 from incidents import trend_cache
 from incidents.metrics import incident_metrics, to_json
 from incidents.models import Incident, IncidentImpact, State
-from incidents.selectors import incident_facts, metrics_document, sprint_trend, window_metrics
+from incidents.selectors_metrics import (
+    incident_facts,
+    metrics_document,
+    sprint_trend,
+    window_metrics,
+)
 from rotations import services
 from rotations.models import Service, Sprint
 

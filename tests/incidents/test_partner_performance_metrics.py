@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from incidents.models import Incident, ServicePerformance
 from incidents.partner_performance import team_performance
-from incidents.selectors import metrics_document
+from incidents.selectors_metrics import metrics_document
 from rotations.models import Service
 from tests.clock import NOW
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from incidents import selectors
+from incidents import selectors_metrics
 from incidents.templatetags.incident_format import duration
 from incidents.windows import WindowError, parse_instant
 from oncall_site.metrics import metrics_document
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         if not params:
             raise CommandError("Give --since and --until (ISO 8601), or --sprint N.")
         try:
-            window = selectors.window_from_params(params, default_to_current=False)
+            window = selectors_metrics.window_from_params(params, default_to_current=False)
             as_of = (
                 parse_instant(options["as_of"], "--as-of", team_zone())
                 if options.get("as_of")
