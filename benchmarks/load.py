@@ -45,7 +45,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -135,7 +135,7 @@ def loopback(url: str) -> bool:
     return parts.scheme in {"http", "https"} and parts.hostname == "127.0.0.1"
 
 
-def bounded(low: int, high: int):
+def bounded(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         value = int(text)
         if not low <= value <= high:
@@ -267,12 +267,14 @@ def data_version(database_url: str) -> int:
 
 
 class SyncLoop(threading.Thread):
-    """`manage.py sync` (every job), again and again until stopped."""
+    """`manage.py sync` (every job), again and again until stopped; the runs finished and
+    the output of each that failed."""
 
     def __init__(self, env: dict[str, str]) -> None:
         super().__init__(daemon=True)
         self.env, self.stopping = env, threading.Event()
-        self.finished, self.failures = 0, []
+        self.finished = 0
+        self.failures: list[str] = []
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -285,12 +287,19 @@ class SyncLoop(threading.Thread):
                 timeout=600,
             )
             if out.returncode == 0:
-                self.finished += 1
+                # Counted while the users were still at it; the last one ends after them.
+                self.finished += not self.stopping.is_set()
             else:
                 self.failures.append((out.stdout + out.stderr)[-2000:])
 
 
-def load_run(label: str, database_url: str, sandbox: dict[str, str], options, folder: Path):
+def load_run(
+    label: str,
+    database_url: str,
+    sandbox: dict[str, str],
+    options: argparse.Namespace,
+    folder: Path,
+) -> list[str]:
     """One database: set up, serve, load, print the figures; the failures, if any."""
     base = {
         **os.environ,
@@ -305,7 +314,7 @@ def load_run(label: str, database_url: str, sandbox: dict[str, str], options, fo
         redis_url = os.environ.get("BENCH_REDIS_URL", REDIS_DEFAULT)
         if redis_answering(redis_url):
             base["REDIS_URL"] = redis_url
-            figure("load_postgres_page_cache", "redis")
+        print(f"load_postgres_page_cache: {base.get('REDIS_URL', 'in each process')}", flush=True)
     production = {
         **base,
         "DJANGO_ENV": "production",
