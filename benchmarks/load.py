@@ -400,7 +400,7 @@ def load_run(
     figure(f"load_{label}_errors", outcome["errors"] + len(sync.failures))
     figure(f"load_{label}_webhooks_delivered", outcome["webhooks"])
     figure(f"load_{label}_sync_runs_finished", sync.finished)
-    figure(f"load_{label}_data_versions", versions)
+    figure(f"load_{label}_data_versions", versions)  # the logins included: each is a write
     failures = [f"{f['name']}: {f['detail']}" for f in outcome["failures"]]
     failures += [f"sync: {text}" for text in sync.failures]
     if outcome["logins"] < options.users:
