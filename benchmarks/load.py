@@ -12,7 +12,8 @@ with a password made here. Then, all on 127.0.0.1:
 - `manage.py sync` (every job) again and again until the users stop;
 - locust in its own process (`benchmarks/locustfile.py`; its gevent patches the standard
   library, so nothing here imports it): each user logs in through the login form with its
-  CSRF token, then asks for the pages of `PAGES` at random by weight; one more user delivers
+  CSRF token, opens the dashboard and its stylesheets, then asks for the pages of `pages()`
+  at random by weight, about one a second; one more user delivers
   a signed PagerDuty webhook every second (triggered, acknowledged, resolved, in turn).
 
 Throughput and p95 are over the users' pages and API answers from the moment the last user
