@@ -10,10 +10,14 @@ Pages: server time of the incident list, the metrics page and the API beside a b
 findings, 5,000 runs and 2,000 PRs (`benchmarks/security.py`), of the release pages and
 API at 2,000 past releases (`benchmarks/releases.py`), and of the dashboard, its live part
 and the summary API with two years of history (`benchmarks/dashboard.py`), and of the
-sprint handoff report and its PDF at the same size (`benchmarks/report.py`). `python -m benchmarks
---pages-only` runs the pages alone.
+sprint handoff report and its PDF at the same size (`benchmarks/report.py`).
+
+Load: 50 logged-in users on gunicorn while a full sync runs and webhooks arrive, on SQLite
+and PostgreSQL (`benchmarks/load.py`). `python -m benchmarks --pages-only` runs the pages
+alone.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -21,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,39 +63,38 @@ def fresh_database(env: dict[str, str], folder: Path, name: str) -> dict[str, st
     return env
 
 
-def sync_benchmarks(tmp: Path) -> None:
-    env_file = tmp / "sandbox.env"
+@contextlib.contextmanager
+def sandbox_upstreams(folder: Path, *options: str) -> Iterator[dict[str, str]]:
+    """The sandbox upstreams on loopback (free ports) while the block runs: the variables
+    that point the site at them (`manage.py sandbox --env-file`)."""
+    env_file = folder / "sandbox.env"
+    ports = [f"--{vendor}-port=0" for vendor in ("github", "pagerduty", "datadog", "slack")]
+    log = (folder / "sandbox.log").open("w")  # not a pipe nobody reads, which could fill up
     sandbox = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "sandbox",
-            "--scale",
-            "--env-file",
-            str(env_file),
-            "--github-port",
-            "0",
-            "--pagerduty-port",
-            "0",
-            "--datadog-port",
-            "0",
-            "--slack-port",
-            "0",
-        ],
+        [sys.executable, "manage.py", "sandbox", "--env-file", str(env_file), *ports, *options],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     try:
         deadline = time.monotonic() + 60
         while not env_file.exists():
             if sandbox.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the sandbox did not start")
+                log.flush()
+                raise SystemExit(
+                    f"the sandbox did not start:\n{Path(log.name).read_text()[-2000:]}"
+                )
             time.sleep(0.2)
         time.sleep(0.3)
-        values = dict(
-            line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line
-        )
+        yield dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
+        log.close()
+
+
+def sync_benchmarks(tmp: Path) -> None:
+    with sandbox_upstreams(tmp, "--scale") as values:
         base_env = {
             **os.environ,
             **values,
@@ -154,9 +158,6 @@ def sync_benchmarks(tmp: Path) -> None:
         figure("partner_performance_run_datadog_queries", performance_queries)
         figure("partner_performance_rows_written", performance["written"])
         figure("partner_performance_next_run_datadog_queries", performance_next_queries)
-    finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=30)
 
 
 def main() -> None:
@@ -170,6 +171,10 @@ def main() -> None:
     releases.main()
     dashboard.main()
     report.main()
+    if "--pages-only" not in sys.argv:
+        from benchmarks import load
+
+        load.main([])
 
 
 if __name__ == "__main__":
