@@ -89,8 +89,10 @@ def datadog_monitors(ctx: SyncContext) -> None:
         if m.status not in datadog.ALERTING:
             quiet.setdefault(m.status[:16], []).append(m.id)
     for status, ids in quiet.items():  # OK, Ignored, Skipped, ...: as Datadog says
-        DatadogMonitor.objects.filter(monitor_id__in=ids).exclude(status=status).update(
-            status=status
+        ctx.written += (
+            DatadogMonitor.objects.filter(monitor_id__in=ids)
+            .exclude(status=status)
+            .update(status=status)
         )
     ctx.written += record_transitions(listed, before, now=ctx.now)
     ctx.written += DatadogMonitor.objects.filter(monitor_id__in=muted, muted=False).update(

@@ -5,10 +5,11 @@ figures; the team's browsers ask for them every 30 seconds while the data change
 someone or something writes. So those pages keep what they computed under the current
 number (`oncall_site.page_cache`), and every way of writing raises it:
 
-- a request that is not GET/HEAD/OPTIONS (forms, the admin, webhooks, API writes):
-  `DataVersionMiddleware`, after the response;
-- a django-q2 task (every sync run, reminder, schedule): `post_execute`;
-- a sync run started from a command: `oncall_site.sync.runner.run_job`;
+- a request that is not GET/HEAD/OPTIONS (forms, the admin, webhooks, API writes), but
+  logging in and out: `DataVersionMiddleware`, after the response;
+- a django-q2 task (a reminder, a notice, a schedule): `post_execute`;
+- a sync run, from the worker or a command, that wrote rows, failed or recovered:
+  `oncall_site.sync.runner.run_job`;
 - a model saved or deleted anywhere else (the shell, a command): the `post_save` and
   `post_delete` signals of the project's apps, once per transaction, after it commits.
 
@@ -27,6 +28,9 @@ from django.http import HttpRequest, HttpResponse
 from oncall_site.models import DataVersion, WorkerHeartbeat
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_ONLY = frozenset(
+    {"/accounts/login/", "/accounts/logout/", "/admin/login/", "/admin/logout/"}
+)
 PROJECT_APPS = frozenset(
     {"oncall_site", "rotations", "incidents", "releases", "security", "reports"}
 )
@@ -63,9 +67,13 @@ def model_changed(sender: type, **kwargs: object) -> None:
         bump_after_commit()
 
 
+# The heartbeat only proves a worker lives, and it changes nothing a page shows; a sync run
+# raises the number itself when it changed something (`oncall_site.sync.runner.run_job`).
+NOT_WRITES = frozenset({"oncall_site.tasks.heartbeat", "oncall_site.tasks.sync_job"})
+
+
 def task_executed(sender: object = None, task: dict | None = None, **kwargs: object) -> None:
-    # The heartbeat only proves a worker lives; it changes nothing a page shows.
-    if (task or {}).get("func") != "oncall_site.tasks.heartbeat":
+    if (task or {}).get("func") not in NOT_WRITES:
         bump()
 
 
@@ -75,6 +83,7 @@ class DataVersionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.method not in SAFE_METHODS:
+        # Logging in or out writes the session only; kept pages are per user already.
+        if request.method not in SAFE_METHODS and request.path not in SESSION_ONLY:
             bump()
         return response

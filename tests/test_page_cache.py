@@ -11,8 +11,10 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from oncall_site import data_version
+from oncall_site.models import SyncJobState
 from oncall_site.page_cache import kept
 from oncall_site.sync import runner
 from rotations.models import Engineer
@@ -87,13 +89,16 @@ def test_a_deleted_row_raises_the_version(django_capture_on_commit_callbacks) ->
     assert data_version.current() == before + 1
 
 
-def test_a_post_raises_the_version_and_a_get_does_not(client: Client) -> None:
+def test_a_post_raises_the_version_and_a_get_or_a_login_does_not(client: Client) -> None:
     user = get_user_model().objects.create_user("viewer", password="x")
-    client.force_login(user)
+    client.post("/accounts/login/", {"username": "viewer", "password": "x"})
     before = data_version.current()
     client.get("/healthz")
     assert data_version.current() == before
+    client.post(reverse("incident-new"), {})  # refused or invalid: a write was tried
+    assert data_version.current() == before + 1
     client.post("/accounts/logout/")
+    client.force_login(user)
     assert data_version.current() == before + 1
 
 
@@ -108,13 +113,40 @@ def test_a_sync_run_raises_the_version_even_when_it_fails(monkeypatch) -> None:
     assert data_version.current() == before + 1
 
 
-def test_a_task_raises_the_version_but_the_heartbeat_does_not() -> None:
+@pytest.mark.parametrize(
+    ("status", "written", "failing_before", "raised"),
+    [
+        ("ok", 0, 0, False),  # nothing new upstream: kept pages stay kept
+        ("ok", 3, 0, True),
+        ("ok", 0, 2, True),  # the first success after failures clears the panel's error
+        ("failed", 0, 0, True),
+        ("needs_attention", 0, 0, True),
+    ],
+)
+def test_a_sync_run_raises_the_version_when_it_changed_what_pages_show(
+    monkeypatch, status, written, failing_before, raised
+) -> None:
+    SyncJobState.objects.create(
+        job="github.secrel_runs", vendor="github", consecutive_failures=failing_before
+    )
+    monkeypatch.setattr(
+        runner,
+        "_run_job",
+        lambda job, **kwargs: runner.SyncOutcome(job.key, job.title, status, "", 5, written),
+    )
+    before = data_version.current()
+    runner.run_job("github.secrel_runs")
+    assert data_version.current() == before + raised
+
+
+def test_a_task_raises_the_version_but_the_heartbeat_and_sync_runs_do_not() -> None:
     from django_q.signals import post_execute
 
     before = data_version.current()
     post_execute.send(sender="django_q", task={"func": "oncall_site.tasks.heartbeat"})
-    assert data_version.current() == before
     post_execute.send(sender="django_q", task={"func": "oncall_site.tasks.sync_job"})
+    assert data_version.current() == before
+    post_execute.send(sender="django_q", task={"func": "releases.tasks.release_reminders"})
     assert data_version.current() == before + 1
 
 

@@ -112,12 +112,28 @@ def run_job(
     manual: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> SyncOutcome:
-    """Run one job once and record the outcome on its state row; the pages computed before
-    it are recomputed after (whatever it wrote, its state row changed)."""
+    """Run one job once and record the outcome on its state row.
+
+    The pages kept before it are recomputed after it when it changed what they show: it
+    wrote rows, or it did not end "ok" (failed, needs attention, crashed), or it is the
+    first success after a failure (the Data sources panel clears its error). A run that
+    found nothing new leaves them kept: jobs poll every few minutes, and raising the version
+    for each would leave almost nothing kept. Times like "last synced" are a minute behind
+    at most, since a kept page lasts one minute of the clock.
+    """
+    declared = get_job(job) if isinstance(job, str) else job
+    failing_before = (
+        SyncJobState.objects.filter(job=declared.key)
+        .values_list("consecutive_failures", flat=True)
+        .first()
+    )
+    outcome = None
     try:
-        return _run_job(job, now=now, manual=manual, progress=progress)
+        outcome = _run_job(declared, now=now, manual=manual, progress=progress)
+        return outcome
     finally:
-        data_version.bump()
+        if outcome is None or outcome.status != "ok" or outcome.written or failing_before:
+            data_version.bump()
 
 
 def _run_job(
