@@ -20,6 +20,14 @@ from incidents.models import (
 from rotations.models import Engineer, Service
 from tests.incidents.test_alerts import make_alert
 
+
+@pytest.fixture
+def member(member):
+    """The login is one of the team's engineers: it does the team's daily work."""
+    Engineer.objects.create(name="Morgan Member", user=member)
+    return member
+
+
 pytestmark = pytest.mark.django_db
 
 

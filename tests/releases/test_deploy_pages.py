@@ -9,7 +9,16 @@ from django.urls import reverse
 
 from releases import deploys
 from releases.deploy_models import Deployment, DeployRequest, RequestState
+from rotations.models import Engineer
 from tests.clock import NOW
+
+
+@pytest.fixture
+def member(member):
+    """The login is one of the team's engineers: it does the team's daily work."""
+    Engineer.objects.create(name="Morgan Member", user=member)
+    return member
+
 
 pytestmark = pytest.mark.django_db
 
