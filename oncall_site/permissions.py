@@ -135,7 +135,12 @@ def rotation_confirm_refusal(
         return None
     if is_past(ends_at=ends_at, now=now):
         return past_refusal(number=number, last_day=last_day, what="its rotation")
-    if actor.on_call:
+    return proposal_refusal(actor)
+
+
+def proposal_refusal(actor: Actor) -> str | None:
+    """Confirming or changing the pair of a sprint not over yet: the on-call pair."""
+    if actor.is_staff or actor.on_call:
         return None
     return "Only the on-call pair (or staff) confirm or change a rotation."
 

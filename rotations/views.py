@@ -37,6 +37,7 @@ def rotation_list(request: HttpRequest) -> HttpResponse:
         "past": past,
         "engineers": selectors.engineers_with_duty_counts(now=now),
         "active_engineers": list(Engineer.objects.filter(active=True)),
+        "confirm_refusal": permissions.proposal_refusal(permissions.request_actor(request)),
     }
     return render(request, "rotations/rotation_list.html", ctx)
 

@@ -792,3 +792,13 @@ def test_a_page_offers_no_form_its_reader_cannot_use(world, page, form):
         assert form(world) not in body, role
         assert "reads every page but changes nothing here" in body, role
     assert form(world) in by_role["engineer"].get(page(world)).content.decode()
+
+
+def test_the_rotations_page_offers_confirming_to_the_on_call_pair_only(world):
+    by_role = clients(world)
+    form = reverse("rotation-confirm", args=[6])
+    for role in ("viewer", "partner", "engineer"):
+        body = by_role[role].get(reverse("rotations")).content.decode()
+        assert form not in body and "Only the on-call pair (or staff) confirm" in body, role
+    for role in ("on_call", "staff"):
+        assert form in by_role[role].get(reverse("rotations")).content.decode(), role
