@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import partner_performance, rules, selectors, services, tickets
 from incidents.forms import (
@@ -26,6 +26,7 @@ from incidents.forms import (
 )
 from incidents.models import DatadogMonitor, Incident, IncidentImpact
 from incidents.owners import assignee_ids, engineers_by_pagerduty_id, incident_owners
+from oncall_site.permissions import read_only_note, team_work
 from oncall_site.selectors import freshness_of
 from rotations.models import PartnerTeam
 
@@ -60,6 +61,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/incident_list.html", ctx)
 
 
+@require_http_methods(["GET", "POST"])
+@team_work("declaring an incident")
 def incident_new(request: HttpRequest) -> HttpResponse:
     form = IncidentDeclareForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -83,7 +86,10 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Incident #{incident.pk} declared.")
             return redirect("incident-detail", incident.pk)
     status = 400 if form.is_bound else 200
-    return render(request, "incidents/incident_new.html", {"form": form}, status=status)
+    note = read_only_note(request, what="declaring an incident")
+    return render(
+        request, "incidents/incident_new.html", {"form": form, "read_only": note}, status=status
+    )
 
 
 def _incident(incident_id: int) -> Incident:
@@ -142,6 +148,7 @@ def _render_detail(
         "open_form": next(iter(bound), "") or ("impact-edit" if impact_forms else ""),
         "now": now,
         "performance": partner_performance.incident_performance(incident),
+        "read_only": read_only_note(request, what="changing an incident"),
     }
     return render(request, "incidents/incident_detail.html", ctx, status=status)
 
@@ -158,6 +165,7 @@ def _back(incident: Incident, anchor: str = "") -> HttpResponse:
 
 
 @require_POST
+@team_work("moving an incident on")
 def incident_transition(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     form = TransitionForm(request.POST, incident=incident)
@@ -182,6 +190,7 @@ def incident_transition(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 @require_POST
+@team_work("adding to an incident's timeline")
 def incident_update_add(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     form = UpdateForm(request.POST)
@@ -197,6 +206,7 @@ def incident_update_add(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 @require_POST
+@team_work("recording an incident's impact")
 def incident_impact_add(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     form = ImpactForm(request.POST, incident=incident, prefix="impact-new")
@@ -219,6 +229,7 @@ def _impact(incident: Incident, impact_id: int) -> IncidentImpact:
 
 
 @require_POST
+@team_work("recording an incident's impact")
 def incident_impact_edit(request: HttpRequest, incident_id: int, impact_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     impact = _impact(incident, impact_id)
@@ -237,6 +248,7 @@ def incident_impact_edit(request: HttpRequest, incident_id: int, impact_id: int)
 
 
 @require_POST
+@team_work("recording an incident's impact")
 def incident_impact_end(request: HttpRequest, incident_id: int, impact_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     impact = _impact(incident, impact_id)
@@ -255,6 +267,7 @@ def incident_impact_end(request: HttpRequest, incident_id: int, impact_id: int) 
 
 
 @require_POST
+@team_work("editing an incident")
 def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = get_object_or_404(Incident, pk=incident_id)
     form = IncidentEditForm(request.POST, instance=incident)
@@ -267,6 +280,7 @@ def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 @require_POST
+@team_work("an incident's ticket")
 def incident_ticket_create(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     url = request.build_absolute_uri(reverse("incident-detail", args=[incident.pk]))
@@ -280,6 +294,7 @@ def incident_ticket_create(request: HttpRequest, incident_id: int) -> HttpRespon
 
 
 @require_POST
+@team_work("an incident's ticket")
 def incident_ticket_link(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(incident_id)
     form = TicketLinkForm(request.POST)
@@ -308,11 +323,13 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "monitors": selectors.with_firing_incident(page),
         "now": now,
         "freshness": freshness_of([MONITORS_JOB], now=now)[MONITORS_JOB],
+        "read_only": read_only_note(request, what="declaring an incident"),
     }
     return render(request, "incidents/alert_list.html", ctx)
 
 
 @require_POST
+@team_work("declaring an incident from an alert")
 def alert_declare(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(DatadogMonitor, pk=alert_id)
     related = services.open_incident_on_service(alert)
@@ -333,6 +350,7 @@ def alert_declare(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 @require_POST
+@team_work("adding an alert to an incident")
 def alert_attach(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(DatadogMonitor, pk=alert_id)
     incident = get_object_or_404(Incident, pk=request.POST.get("incident") or 0)

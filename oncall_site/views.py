@@ -30,6 +30,7 @@ from security.models import SlaPolicy
 from security.selectors_findings import finding_counts
 
 
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     # The panels carry the viewer's role and the checklist's forms: kept per user.
     body, needs_total = kept("dashboard", lambda: _dashboard_body(request), request=request)

@@ -13,27 +13,17 @@ from django.db.models import QuerySet
 
 from incidents.models import Incident, State
 from incidents.windows import WindowError, isoformat_utc, parse_instant
+from oncall_site import permissions
 from releases import dora
 from releases.deploy_models import Deployment, DeployRequest, Environment, RequestState
 from rotations.models import team_zone
-from rotations.selectors import current_sprint, rotation_of
 
 PENDING = (RequestState.REQUESTED, RequestState.APPROVED)
 
 
-def on_call_user_ids(*, now: datetime) -> set[int]:
-    """The logins of this sprint's primary and secondary (those linked to one)."""
-    rotation = rotation_of(current_sprint(now=now))
-    if rotation is None:
-        return set()
-    return {e.user_id for e in (rotation.primary, rotation.secondary) if e.user_id is not None}
-
-
 def can_decide(user: Any, *, now: datetime) -> bool:
-    """Approving, rejecting and marking deployed: the on-call pair, or staff."""
-    if not user.is_authenticated:
-        return False
-    return bool(user.is_staff) or user.pk in on_call_user_ids(now=now)
+    """Approving, rejecting and marking deployed (`permissions.deploy_decision_refusal`)."""
+    return permissions.deploy_decision_refusal(permissions.actor_of(user, now=now)) is None
 
 
 def pending_requests() -> QuerySet[DeployRequest]:

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from oncall_site import permissions
 from releases import schedule
 from releases.models import Decision, Release, ReleaseAnswer
 from rotations.models import Engineer, PartnerTeam, Service, Sprint, SprintCadence, team_zone
@@ -56,20 +57,54 @@ def is_captain(release: Release, user: AbstractBaseUser | None) -> bool:
     return captain is not None and captain.user_id == user.pk
 
 
-def may_steer(release: Release, user: AbstractBaseUser | None) -> bool:
-    """The captain and staff move the release, record go / no-go and re-send the reminder."""
-    return bool(user is not None and user.is_authenticated and user.is_staff) or is_captain(
-        release, user
+def went_out(release: Release, *, now: datetime) -> bool:
+    """The release is the record of what went out (`permissions.release_went_out`)."""
+    return permissions.release_went_out(
+        went_ahead=release.decision == Decision.GO,
+        scheduled_at=release.scheduled_at,
+        sprint_ends_at=release.sprint.ends_at,
+        now=now,
     )
 
 
-def may_answer_for(release: Release, team: PartnerTeam, user: AbstractBaseUser | None) -> bool:
-    """A member of the team's group, the captain or staff."""
-    if may_steer(release, user):
-        return True
-    if user is None or not user.is_authenticated or team.group_id is None:
-        return False
-    return user.groups.filter(pk=team.group_id).exists()
+def steer_refusal(
+    release: Release, user: AbstractBaseUser | None, *, now: datetime | None = None
+) -> str | None:
+    """Why `user` may not move the release, record go / no-go or re-send the reminder."""
+    now = now or timezone.now()
+    return permissions.release_steer_refusal(
+        permissions.actor_of(user, now=now),
+        number=release.sprint.number,
+        is_captain=is_captain(release, user),
+        went_out=went_out(release, now=now),
+    )
+
+
+def may_steer(
+    release: Release, user: AbstractBaseUser | None, *, now: datetime | None = None
+) -> bool:
+    """The captain (until the release went out) and staff steer the release."""
+    return steer_refusal(release, user, now=now) is None
+
+
+def answer_refusal(
+    release: Release,
+    team: PartnerTeam,
+    user: AbstractBaseUser | None,
+    *,
+    now: datetime | None = None,
+) -> str | None:
+    """Why `user` may not answer for `team`: a member of the team's group, the captain or
+    staff may, until the release went out (then staff only)."""
+    now = now or timezone.now()
+    return permissions.release_answer_refusal(
+        permissions.actor_of(user, now=now),
+        number=release.sprint.number,
+        team_id=team.pk,
+        team_name=team.name,
+        is_captain=is_captain(release, user),
+        went_out=went_out(release, now=now),
+    )
 
 
 def answer_save(
@@ -85,16 +120,15 @@ def answer_save(
     """Store (or replace) a team's answer. PermissionDenied for someone who may not answer
     for the team; ValidationError for an answer after the cut-off or a bad hash."""
     now = now or timezone.now()
-    if not may_answer_for(release, team, user):
-        raise PermissionDenied(
-            f"Only members of {team.name}, the release captain and staff can answer for {team.name}."
-        )
-    if now >= release.answers_close and not may_steer(release, user):
+    refusal = answer_refusal(release, team, user, now=now)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if now >= release.answers_close and not may_steer(release, user, now=now):
         raise ValidationError(
             f"Answers closed at {timezone.localtime(release.answers_close, team_zone()):%a %b %-d %H:%M}; "
             "ask the release captain."
         )
-    if now >= release.scheduled_at:
+    if now >= release.scheduled_at and not (user is not None and user.is_staff):
         raise ValidationError("This release has started; its answers can no longer change.")
     hashes = {name: schedule.normalize_hash(commit) for name, commit in hashes.items()}
     errors = []
@@ -136,8 +170,9 @@ def release_move(
     """Move a release (a holiday), set its cut-off and captain. A new time re-arms the
     reminder: it falls due 24 h before the new time, or at once when that has passed."""
     now = now or timezone.now()
-    if not may_steer(release, user):
-        raise PermissionDenied("Only the release captain and staff can move a release.")
+    refusal = steer_refusal(release, user, now=now)
+    if refusal:
+        raise PermissionDenied(refusal)
     if scheduled_at <= now and scheduled_at != release.scheduled_at:
         raise ValidationError("A release can only move to a time still ahead.")
     if answers_close_at is not None and answers_close_at > scheduled_at:
@@ -173,8 +208,9 @@ def release_decide(
     now: datetime | None = None,
 ) -> Release:
     """Record go / no-go. Go keeps the manifest as what went out; no-go keeps nothing."""
-    if not may_steer(release, user):
-        raise PermissionDenied("Only the release captain and staff record go / no-go.")
+    refusal = steer_refusal(release, user, now=now)
+    if refusal:
+        raise PermissionDenied(refusal)
     if decision not in Decision.values:
         raise ValidationError("Choose go or no-go.")
     release.decision = decision

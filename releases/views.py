@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from oncall_site import permissions
 from releases import reminders, selectors, services
 from releases.forms import AnswerForm, DecisionForm, MoveForm
 from releases.models import Release
@@ -36,9 +37,27 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
 def _steering(row: selectors.ReleaseRow, request: HttpRequest) -> dict[str, Any]:
     """What the viewer may do on a release, and the captain's forms filled in."""
     release = row.release
-    steer = services.may_steer(release, request.user)
-    group_ids = set(request.user.groups.values_list("pk", flat=True))
-    answerable = {r.team.pk for r in row.teams if steer or r.team.group_id in group_ids}
+    actor = permissions.request_actor(request)
+    captain = services.is_captain(release, request.user)
+    out = services.went_out(release, now=timezone.now())
+    number = release.sprint.number
+    steer = (
+        permissions.release_steer_refusal(actor, number=number, is_captain=captain, went_out=out)
+        is None
+    )
+    answerable = {
+        r.team.pk
+        for r in row.teams
+        if permissions.release_answer_refusal(
+            actor,
+            number=number,
+            team_id=r.team.pk,
+            team_name=r.team.name,
+            is_captain=captain,
+            went_out=out,
+        )
+        is None
+    }
     return {
         "may_steer": steer,
         "answerable": answerable,
@@ -96,14 +115,11 @@ def _release(number: int) -> Release:
 def release_answer(request: HttpRequest, number: int, team: str) -> HttpResponse:
     release = _release(number)
     partner = get_object_or_404(PartnerTeam, slug=team)
-    if not services.may_answer_for(release, partner, request.user):
-        return _forbidden(
-            request,
-            f"Only members of {partner.name}, the release captain and staff can answer for "
-            f"{partner.name}. Ask an admin to add you to the team's group if you are one of them.",
-        )
-    answer = release.answers.filter(team=partner).first()
     now = timezone.now()
+    refusal = services.answer_refusal(release, partner, request.user, now=now)
+    if refusal:
+        return _forbidden(request, refusal)
+    answer = release.answers.filter(team=partner).first()
     if request.method == "POST":
         form = AnswerForm(request.POST)
         if form.is_valid():
@@ -142,7 +158,7 @@ def release_answer(request: HttpRequest, number: int, team: str) -> HttpResponse
         "answer": answer,
         "team_services": team_services,
         "closed": now >= release.answers_close,
-        "on_behalf": services.may_steer(release, request.user),
+        "on_behalf": services.may_steer(release, request.user, now=now),
     }
     return render(request, "releases/answer.html", ctx, status=400 if form.errors else 200)
 
@@ -150,8 +166,9 @@ def release_answer(request: HttpRequest, number: int, team: str) -> HttpResponse
 @require_POST
 def release_move(request: HttpRequest, number: int) -> HttpResponse:
     release = _release(number)
-    if not services.may_steer(release, request.user):
-        return _forbidden(request, "Only the release captain and staff can move a release.")
+    refusal = services.steer_refusal(release, request.user)
+    if refusal:
+        return _forbidden(request, refusal)
     form = MoveForm(request.POST)
     if form.is_valid():
         try:
@@ -177,8 +194,9 @@ def release_move(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def release_decide(request: HttpRequest, number: int) -> HttpResponse:
     release = _release(number)
-    if not services.may_steer(release, request.user):
-        return _forbidden(request, "Only the release captain and staff record go / no-go.")
+    refusal = services.steer_refusal(release, request.user)
+    if refusal:
+        return _forbidden(request, refusal)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose go or no-go.")
@@ -198,8 +216,9 @@ def release_decide(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def release_remind(request: HttpRequest, number: int) -> HttpResponse:
     release = _release(number)
-    if not services.may_steer(release, request.user):
-        return _forbidden(request, "Only the release captain and staff can re-send the reminder.")
+    refusal = services.steer_refusal(release, request.user)
+    if refusal:
+        return _forbidden(request, refusal)
     outcome = reminders.resend(release)
     level = messages.success if outcome.sent else messages.error
     level(request, f"Reminder of sprint {number}: {outcome.message}")

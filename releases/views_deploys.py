@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.windows import isoformat_utc
+from oncall_site import permissions
 from releases import deploys
 from releases import selectors_deploys as selectors
 from releases.deploy_models import DeployRequest, Environment
@@ -55,9 +56,17 @@ def deploy_queue(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def deploy_request_new(request: HttpRequest) -> HttpResponse:
+    actor = permissions.request_actor(request)
+    if request.method == "POST" and (refusal := permissions.deploy_request_refusal(actor)):
+        raise PermissionDenied(refusal)
     form = DeployRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        team = data["team"]
+        if refusal := permissions.deploy_request_refusal(
+            actor, team_id=team.pk, team_name=team.name
+        ):
+            raise PermissionDenied(refusal)
         try:
             created = deploys.request_deploy(
                 requester=request.user,
@@ -75,7 +84,8 @@ def deploy_request_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Deploy request #{created.pk} sent to the on-call pair.")
             return redirect("deploy-request", request_id=created.pk)
     status = 400 if form.errors else 200
-    return render(request, "releases/deploys/request_new.html", {"form": form}, status=status)
+    ctx = {"form": form, "read_only": permissions.deploy_request_refusal(actor) or ""}
+    return render(request, "releases/deploys/request_new.html", ctx, status=status)
 
 
 @require_GET
@@ -97,9 +107,9 @@ def _decide(
     request: HttpRequest, request_id: int, step: Callable[[DeployRequest], str]
 ) -> HttpResponse:
     """Run one transition for someone allowed to; its refusal is shown, not raised."""
-    now = timezone.now()
-    if not selectors.can_decide(request.user, now=now):
-        raise PermissionDenied("Only the on-call pair or staff decide deploy requests.")
+    refusal = permissions.deploy_decision_refusal(permissions.request_actor(request))
+    if refusal:
+        raise PermissionDenied(refusal)
     found = DeployRequest.objects.filter(pk=request_id).first()
     if found is None:
         raise Http404("No such deploy request.")
@@ -157,6 +167,7 @@ def deployment_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@permissions.team_work("recording a deployment")
 def deployment_new(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     initial = {"deployed_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M")}
@@ -179,7 +190,11 @@ def deployment_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Deployment recorded.")
             return redirect("deployment-list")
     status = 400 if form.errors else 200
-    return render(request, "releases/deploys/deployment_new.html", {"form": form}, status=status)
+    ctx = {
+        "form": form,
+        "read_only": permissions.read_only_note(request, what="recording a deployment"),
+    }
+    return render(request, "releases/deploys/deployment_new.html", ctx, status=status)
 
 
 def _percent(rate: float | None) -> str:

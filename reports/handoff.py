@@ -43,7 +43,10 @@ def refusal(*, writer: Writer, closed: bool, sprint_over: bool, number: int) -> 
 
 def writer_of(user: Any, pair: set[int]) -> Writer:
     """`pair`: the ids of the sprint's primary and secondary engineers."""
-    engineer_id = Engineer.objects.filter(user=user).values_list("pk", flat=True).first()
+    # An engineer who left (inactive) no longer writes, as everywhere (oncall_site/permissions.py).
+    engineer_id = (
+        Engineer.objects.filter(user=user, active=True).values_list("pk", flat=True).first()
+    )
     return Writer(is_staff=bool(user.is_staff), on_call=engineer_id in pair)
 
 

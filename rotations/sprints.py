@@ -56,13 +56,3 @@ def local_date(instant: datetime, tz: ZoneInfo) -> date:
 def window(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The half-open UTC window [since, until) covering local days start..end-1."""
     return local_midnight(start, tz), local_midnight(end, tz)
-
-
-def may_change_sprint(*, ends_at: datetime, now: datetime, is_staff: bool) -> bool:
-    """The past is read-only except to staff.
-
-    A sprint has passed once its end (the next sprint's first local midnight) is at or
-    before `now`; from then on its rotation and checklist are the record of what happened,
-    and only staff correct them. The current and coming sprints are anyone's to change.
-    """
-    return is_staff or now < ends_at

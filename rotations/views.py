@@ -2,14 +2,15 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from oncall_site import permissions
 from rotations import selectors, services
 from rotations.forms import RotationConfirmForm
 from rotations.ical import rotation_calendar
@@ -22,7 +23,6 @@ from rotations.models import (
     Sprint,
     team_today,
 )
-from rotations.sprints import may_change_sprint
 
 
 @require_GET
@@ -37,6 +37,7 @@ def rotation_list(request: HttpRequest) -> HttpResponse:
         "past": past,
         "engineers": selectors.engineers_with_duty_counts(now=now),
         "active_engineers": list(Engineer.objects.filter(active=True)),
+        "confirm_refusal": permissions.proposal_refusal(permissions.request_actor(request)),
     }
     return render(request, "rotations/rotation_list.html", ctx)
 
@@ -56,25 +57,18 @@ def engineer_history(request: HttpRequest, engineer_id: int) -> HttpResponse:
     return render(request, "rotations/engineer_history.html", ctx)
 
 
-def _may_change(request: HttpRequest, sprint: Sprint) -> bool:
-    return may_change_sprint(
-        ends_at=sprint.ends_at, now=timezone.now(), is_staff=request.user.is_staff
-    )
-
-
-def _past_forbidden(request: HttpRequest, sprint: Sprint, what: str) -> HttpResponse:
-    message = (
-        f"Sprint {sprint.number} ended on {sprint.last_day:%b %-d, %Y}: {what} is the record "
-        "of what happened and only staff may change it."
-    )
-    return render(request, "rotations/forbidden.html", {"message": message}, status=403)
-
-
 @require_POST
 def rotation_confirm(request: HttpRequest, number: int) -> HttpResponse:
     sprint = get_object_or_404(Sprint, number=number)
-    if not _may_change(request, sprint):
-        return _past_forbidden(request, sprint, "its rotation")
+    refusal = permissions.rotation_confirm_refusal(
+        permissions.request_actor(request),
+        number=sprint.number,
+        last_day=sprint.last_day,
+        ends_at=sprint.ends_at,
+        now=timezone.now(),
+    )
+    if refusal:
+        raise PermissionDenied(refusal)
     form = RotationConfirmForm(request.POST)
     back = reverse("rotations") + f"#sprint-{number}"
     if not form.is_valid():
@@ -113,8 +107,17 @@ def checklist_toggle(request: HttpRequest, number: int, item: str) -> HttpRespon
         rotation__sprint__number=number,
         item=item,
     )
-    if not _may_change(request, entry.rotation.sprint):
-        return _past_forbidden(request, entry.rotation.sprint, "its checklist")
+    rotation = entry.rotation
+    refusal = permissions.checklist_refusal(
+        permissions.request_actor(request),
+        number=rotation.sprint.number,
+        last_day=rotation.sprint.last_day,
+        ends_at=rotation.sprint.ends_at,
+        pair={rotation.primary_id, rotation.secondary_id},
+        now=timezone.now(),
+    )
+    if refusal:
+        raise PermissionDenied(refusal)
     services.checklist_mark(entry=entry, done=request.POST.get("done") == "1", user=request.user)
     target = request.POST.get("next", "")
     return redirect(
@@ -122,6 +125,7 @@ def checklist_toggle(request: HttpRequest, number: int, item: str) -> HttpRespon
     )
 
 
+@require_http_methods(["GET", "POST"])
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     """Make or reset one's secret calendar address. Only its hash is stored, so the address
     is shown once, in the answer to the POST that made it (not kept in the session)."""

@@ -13,9 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oncall_site.page_cache import kept
+from oncall_site.permissions import read_only_note, team_work
 from oncall_site.selectors import freshness_of
 from security import remediation
 from security import selectors_findings as selectors
@@ -97,6 +98,8 @@ def _figures(counts: selectors.FindingCounts) -> dict[str, list[tuple[str, int, 
     }
 
 
+@require_http_methods(["GET", "POST"])
+@team_work("entering a finding")
 def finding_new(request: HttpRequest) -> HttpResponse:
     form = FindingEntryForm(request.POST or None, initial={"first_seen_at": now_local()})
     if request.method == "POST" and form.is_valid():
@@ -110,7 +113,8 @@ def finding_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Finding {finding.label} entered.")
             return redirect("finding-detail", finding.pk)
     status = 400 if form.is_bound else 200
-    return render(request, "security/findings_new.html", {"form": form}, status=status)
+    ctx = {"form": form, "read_only": read_only_note(request, what="entering a finding")}
+    return render(request, "security/findings_new.html", ctx, status=status)
 
 
 def _finding(finding_id: int) -> Finding:
@@ -151,6 +155,7 @@ def _render_detail(
         "open_form": next(iter(bound), ""),
         "manual": finding.source == FindingSource.MANUAL,
         "now": now,
+        "read_only": read_only_note(request, what="remediating a finding"),
     }
     return render(request, "security/findings_detail.html", ctx, status=400 if bound else 200)
 
@@ -182,6 +187,7 @@ def _act(
 
 
 @require_POST
+@team_work("remediating a finding")
 def finding_upgrade(request: HttpRequest, finding_id: int) -> HttpResponse:
     def act(finding: Finding, data: dict[str, Any]) -> str:
         event = remediation.upgrade_record(
@@ -193,6 +199,7 @@ def finding_upgrade(request: HttpRequest, finding_id: int) -> HttpResponse:
 
 
 @require_POST
+@team_work("remediating a finding")
 def finding_exception_request(request: HttpRequest, finding_id: int) -> HttpResponse:
     def act(finding: Finding, data: dict[str, Any]) -> str:
         remediation.exception_request(
@@ -204,6 +211,7 @@ def finding_exception_request(request: HttpRequest, finding_id: int) -> HttpResp
 
 
 @require_POST
+@team_work("remediating a finding")
 def finding_exception_grant(request: HttpRequest, finding_id: int) -> HttpResponse:
     def act(finding: Finding, data: dict[str, Any]) -> str:
         remediation.exception_grant(finding=finding, **data, user=request.user, now=timezone.now())
@@ -214,6 +222,7 @@ def finding_exception_grant(request: HttpRequest, finding_id: int) -> HttpRespon
 
 
 @require_POST
+@team_work("remediating a finding")
 def finding_escalate(request: HttpRequest, finding_id: int) -> HttpResponse:
     def act(finding: Finding, data: dict[str, Any]) -> str:
         contact = remediation.escalate(
@@ -225,6 +234,7 @@ def finding_escalate(request: HttpRequest, finding_id: int) -> HttpResponse:
 
 
 @require_POST
+@team_work("rating a finding")
 def finding_rate(request: HttpRequest, finding_id: int) -> HttpResponse:
     def act(finding: Finding, data: dict[str, Any]) -> str:
         remediation.severity_rate(finding=finding, **data, user=request.user, now=timezone.now())
@@ -234,6 +244,7 @@ def finding_rate(request: HttpRequest, finding_id: int) -> HttpResponse:
 
 
 @require_POST
+@team_work("closing a finding")
 def finding_close(request: HttpRequest, finding_id: int) -> HttpResponse:
     def act(finding: Finding, data: dict[str, Any]) -> str:
         remediation.finding_close(finding=finding, **data, user=request.user, now=timezone.now())

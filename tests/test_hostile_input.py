@@ -27,6 +27,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from incidents.models import Incident, Source, State
+from rotations.models import Engineer
 from tests.incidents.conftest import fixture, teams  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -388,6 +389,7 @@ def test_a_resolution_time_on_an_open_incident_is_refused_in_words(client, membe
     incident = Incident.objects.create(
         title="BIP latency", started_at=timezone.now() - timedelta(hours=1), source=Source.MANUAL
     )
+    Engineer.objects.create(name="Morgan Member", user=member)  # engineers edit incidents
     client.force_login(member)
     local = timezone.localtime(timezone.now()).strftime("%Y-%m-%dT%H:%M")
     started = timezone.localtime(incident.started_at).strftime("%Y-%m-%dT%H:%M")

@@ -9,6 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import DatadogMonitor, Incident, Source, State
+from rotations.models import Engineer
+
+
+@pytest.fixture
+def member(member):
+    """The login is one of the team's engineers: it does the team's daily work."""
+    Engineer.objects.create(name="Morgan Member", user=member)
+    return member
+
 
 pytestmark = pytest.mark.django_db
 

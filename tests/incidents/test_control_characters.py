@@ -15,9 +15,18 @@ from django.utils import timezone
 from incidents import sync
 from incidents.models import Incident, IncidentUpdate, State
 from oncall_site.integrations.text import ELLIPSIS
+from rotations.models import Engineer
 
 from .conftest import fixture, pagerduty_signature, slack_signature
 from .test_sync import upstream
+
+
+@pytest.fixture
+def member(member):
+    """The login is one of the team's engineers: it does the team's daily work."""
+    Engineer.objects.create(name="Morgan Member", user=member)
+    return member
+
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,16 @@ from django.utils import timezone
 
 from incidents.models import Incident, IncidentImpact, State
 from incidents.tickets import ticket_draft
-from rotations.models import Service
+from rotations.models import Engineer, Service
 from sandbox import SERVE, Items, Reply
+
+
+@pytest.fixture
+def member(member):
+    """The login is one of the team's engineers: it does the team's daily work."""
+    Engineer.objects.create(name="Morgan Member", user=member)
+    return member
+
 
 pytestmark = pytest.mark.django_db
 

@@ -74,7 +74,10 @@ def claims(db, platform_team) -> PartnerTeam:
 
 @pytest.fixture
 def requester(db, django_user_model):
-    return django_user_model.objects.create_user("requester", password="pw-for-tests-only")
+    """One of the team's engineers (engineers and partner teams' members ask for deploys)."""
+    user = django_user_model.objects.create_user("requester", password="pw-for-tests-only")
+    Engineer.objects.create(name="Riley Requester", user=user)
+    return user
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from oncall_site.permissions import Actor, is_past, rotation_confirm_refusal
 from rotations.models import ChecklistEntry, Engineer, Rotation, Sprint, team_today
-from rotations.sprints import local_midnight, may_change_sprint
+from rotations.sprints import local_midnight
 
 NEW_YORK = ZoneInfo("America/New_York")
 # A sprint ending at the local midnight of the spring-forward Sunday: 05:00 UTC, not 04:00.
@@ -22,15 +23,27 @@ SECOND = timedelta(seconds=1)
 # The rule
 
 
-def test_a_sprint_is_open_to_anyone_until_its_last_local_midnight():
+ON_CALL = Actor(authenticated=True, engineer_id=1, on_call=True)
+STAFF = Actor(authenticated=True, is_staff=True)
+
+
+def confirm_refusal(actor: Actor, now: datetime) -> str | None:
+    return rotation_confirm_refusal(
+        actor, number=4, last_day=date(2026, 3, 7), ends_at=ENDS, now=now
+    )
+
+
+def test_a_sprint_is_open_to_its_pair_until_its_last_local_midnight():
     assert datetime(2026, 3, 8, 5, tzinfo=UTC) == ENDS
-    assert may_change_sprint(ends_at=ENDS, now=ENDS - SECOND, is_staff=False)
-    assert not may_change_sprint(ends_at=ENDS, now=ENDS, is_staff=False)
-    assert not may_change_sprint(ends_at=ENDS, now=ENDS + timedelta(days=400), is_staff=False)
+    assert not is_past(ends_at=ENDS, now=ENDS - SECOND)
+    assert is_past(ends_at=ENDS, now=ENDS)
+    assert confirm_refusal(ON_CALL, ENDS - SECOND) is None
+    assert "only staff may change it" in confirm_refusal(ON_CALL, ENDS)
+    assert "only staff may change it" in confirm_refusal(ON_CALL, ENDS + timedelta(days=400))
 
 
 def test_staff_may_correct_the_past():
-    assert may_change_sprint(ends_at=ENDS, now=ENDS + timedelta(days=400), is_staff=True)
+    assert confirm_refusal(STAFF, ENDS + timedelta(days=400)) is None
 
 
 # Verb by verb
@@ -100,8 +113,9 @@ def test_staff_may_confirm_and_tick_a_past_sprint(client, staff, past):
 
 
 @pytest.mark.django_db
-def test_a_member_still_changes_the_current_sprint(client, member, demo_team):
+def test_the_on_call_pair_still_changes_the_current_sprint(client, member, demo_team):
     current = Sprint.objects.containing(team_today()).get()
+    Engineer.objects.filter(pk=current.rotation.secondary_id).update(user=member)
     client.force_login(member)
     assert tick(client, current).status_code == 302
     assert confirm(client, current).status_code == 302

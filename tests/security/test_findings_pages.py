@@ -11,9 +11,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from rotations.models import Engineer
 from security import findings
 from security.models import Finding, FindingEvent, SlaPolicy
 from tests.clock import NOW
+
+
+@pytest.fixture
+def member(member):
+    """The login is one of the team's engineers: it does the team's daily work."""
+    Engineer.objects.create(name="Morgan Member", user=member)
+    return member
+
 
 pytestmark = pytest.mark.django_db
 
