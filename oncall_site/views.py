@@ -1,5 +1,7 @@
 """The dashboard (the primary on-call's home page) and the health probe."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
@@ -12,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from incidents.selectors_needs import open_by_severity
+from oncall_site import permissions
 from oncall_site.dashboard import (
     alert_card,
     capacity_card,
@@ -25,6 +28,7 @@ from oncall_site.page_cache import kept
 from oncall_site.selectors import sync_freshness
 from releases.selectors_report import next_release
 from rotations import selectors as rotation_selectors
+from rotations.models import Rotation
 from security import selectors as security_selectors
 from security.models import SlaPolicy
 from security.selectors_findings import finding_counts
@@ -81,9 +85,29 @@ def _dashboard_body(request: HttpRequest) -> tuple[SafeString, int]:
         "dependabot_prs": prs,
         "release": release,
         "upcoming_release": upcoming,
+        "checklist_refusal": _checklist_refusal(request, overview["rotation"], now=now),
     }
     # A template renders to a SafeString already: the panels are escaped inside it.
     return render_to_string("_dashboard_body.html", ctx, request), ctx["needs_total"]
+
+
+def _checklist_refusal(request: HttpRequest, rotation: Rotation | None, *, now: datetime) -> str:
+    """Why this reader may not tick the sprint's checklist ("" when they may): the page
+    then shows the ticks without their buttons."""
+    if rotation is None:
+        return ""
+    sprint = rotation.sprint
+    return (
+        permissions.checklist_refusal(
+            permissions.request_actor(request),
+            number=sprint.number,
+            last_day=sprint.last_day,
+            ends_at=sprint.ends_at,
+            pair={rotation.primary_id, rotation.secondary_id},
+            now=now,
+        )
+        or ""
+    )
 
 
 @never_cache

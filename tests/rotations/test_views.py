@@ -163,6 +163,21 @@ def test_it_ticks_and_unticks_a_checklist_item(client, on_call_member, demo_team
     assert client.get(url).status_code == 405
 
 
+def test_the_dashboard_offers_the_checklist_buttons_to_the_pair_only(
+    client, member, django_user_model, demo_team
+):
+    outsider = django_user_model.objects.create_user("outsider", password="x")
+    client.force_login(outsider)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert 'class="checklist"' in body and 'aria-label="Mark' not in body
+    assert "on-call pair (or staff) tick its checklist" in body
+    current = selectors.current_sprint(now=timezone.now())
+    Engineer.objects.filter(pk=current.rotation.secondary_id).update(user=member)
+    client.force_login(member)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert 'aria-label="Mark' in body and "tick its checklist" not in body
+
+
 def test_it_shows_an_engineers_history(client, member, demo_team):
     client.force_login(member)
     alex = Engineer.objects.get(name="Alex Rivera")
