@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -20,7 +19,6 @@ from incidents.models import (
 )
 
 # Addresses typed without a scheme are web addresses (Django 6's default, said now).
-URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class IncidentUpdateInline(admin.TabularInline):
@@ -73,7 +71,6 @@ class IncidentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["service", "reporter_team"]
     readonly_fields = ["created_at", "updated_at", "last_update_at", "ticket_requested_at"]
     inlines = [IncidentImpactInline, IncidentUpdateInline]
-    formfield_overrides = URL_FIELDS
     actions = ["mark_reviewed", "mark_canceled"]
     fieldsets = [
         (None, {"fields": ["title", "state", "severity", "root_cause", "description"]}),
@@ -181,7 +178,6 @@ class DatadogMonitorAdmin(admin.ModelAdmin):
     list_select_related = ["incident"]
     raw_id_fields = ["incident"]
     readonly_fields = ["first_seen_at", "last_seen_at"]
-    formfield_overrides = URL_FIELDS
 
 
 @admin.register(ServicePerformance)

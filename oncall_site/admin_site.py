@@ -2,8 +2,9 @@
 
 Every model registered here, ours and Django's (users, groups) alike, gets forms that remove
 control characters and bidi overrides from typed text before validation reads it, on the
-add and change forms, their inlines and the list's editable columns. It is done where
-models are registered so that a new admin cannot forget it.
+add and change forms, their inlines and the list's editable columns; a URL typed without
+its scheme is https. It is done where models are registered so that a new admin cannot
+forget it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.db import models
 
 from oncall_site.forms import PlainTextForm
 
@@ -43,7 +45,10 @@ class PlainTextAdmin:
 def _plain(cls: type, mixin: type) -> type:
     if issubclass(cls, mixin):
         return cls
-    return type(cls.__name__, (mixin, cls), {"__module__": cls.__module__})
+    # A URL typed without its scheme is https (Django 6's default; upstream pages are).
+    overrides = {models.URLField: {"assume_scheme": "https"}, **cls.formfield_overrides}
+    attrs = {"__module__": cls.__module__, "formfield_overrides": overrides}
+    return type(cls.__name__, (mixin, cls), attrs)
 
 
 class OncallAdminSite(admin.AdminSite):
