@@ -31,7 +31,7 @@ from incidents.models import (
 from incidents.owners import assignee_list
 from incidents.rules import incident_references
 from incidents.tickets import CLAIM_EXPIRES
-from incidents.upstream_order import keep_record, older_record
+from incidents.upstream_order import PAGERDUTY_RECORD, keep_record, older_record
 from oncall_site.integrations import github, pagerduty
 from oncall_site.integrations.errors import BadPayload, UpstreamError
 from oncall_site.integrations.text import fit, one_line
@@ -77,23 +77,8 @@ def keep_local_knowledge(row: Incident, fields: dict[str, Any]) -> dict[str, Any
 INCIDENTS: Ownership[Incident] = Ownership(
     Incident,
     key=("source", "external_id"),
-    upstream=(
-        "number",
-        "title",
-        "state",
-        "urgency",
-        "priority",
-        "service_id",
-        "upstream_service_id",
-        "started_at",
-        "acknowledged_at",
-        "resolved_at",
-        "upstream_changed_at",
-        "upstream_url",
-        "assignees",
-        "needs_review",
-        "review_reason",
-    ),
+    # PagerDuty's record, and the flags for review the sync sets from it.
+    upstream=(*PAGERDUTY_RECORD, "needs_review", "review_reason"),
     corrections={"severity": ("priority", "urgency")},
     links=("upstream_url",),
     merge=keep_local_knowledge,

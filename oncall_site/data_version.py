@@ -28,9 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from oncall_site.models import DataVersion, WorkerHeartbeat
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SESSION_ONLY = frozenset(
-    {"/accounts/login/", "/accounts/logout/", "/admin/login/", "/admin/logout/"}
-)
+SESSION_ONLY = frozenset({"login", "logout", "admin:login", "admin:logout"})  # view names
 PROJECT_APPS = frozenset(
     {"oncall_site", "rotations", "incidents", "releases", "security", "reports"}
 )
@@ -84,6 +82,7 @@ class DataVersionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         # Logging in or out writes the session only; kept pages are per user already.
-        if request.method not in SAFE_METHODS and request.path not in SESSION_ONLY:
+        match = request.resolver_match
+        if request.method not in SAFE_METHODS and not (match and match.view_name in SESSION_ONLY):
             bump()
         return response

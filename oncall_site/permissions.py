@@ -145,23 +145,16 @@ def proposal_refusal(actor: Actor) -> str | None:
     return "Only the on-call pair (or staff) confirm or change a rotation."
 
 
-def checklist_refusal(
-    actor: Actor,
-    *,
-    number: int,
-    last_day: Any,
-    ends_at: datetime,
-    pair: set[int],
-    now: datetime,
-) -> str | None:
+def checklist_refusal(actor: Actor, rotation: Rotation, *, now: datetime) -> str | None:
     """Ticking a sprint's checklist: its own pair, until the sprint ends."""
     if actor.is_staff:
         return None
-    if is_past(ends_at=ends_at, now=now):
-        return past_refusal(number=number, last_day=last_day, what="its checklist")
-    if actor.engineer_id is not None and actor.engineer_id in pair:
+    sprint = rotation.sprint
+    if is_past(ends_at=sprint.ends_at, now=now):
+        return past_refusal(number=sprint.number, last_day=sprint.last_day, what="its checklist")
+    if actor.engineer_id in (rotation.primary_id, rotation.secondary_id):
         return None
-    return f"Only sprint {number}'s on-call pair (or staff) tick its checklist."
+    return f"Only sprint {sprint.number}'s on-call pair (or staff) tick its checklist."
 
 
 def release_steer_refusal(

@@ -1,7 +1,5 @@
 """The dashboard (the primary on-call's home page) and the health probe."""
 
-from datetime import datetime
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
@@ -28,7 +26,6 @@ from oncall_site.page_cache import kept
 from oncall_site.selectors import sync_freshness
 from releases.selectors_report import next_release
 from rotations import selectors as rotation_selectors
-from rotations.models import Rotation
 from security import selectors as security_selectors
 from security.models import SlaPolicy
 from security.selectors_findings import finding_counts
@@ -44,7 +41,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _dashboard_body(request: HttpRequest) -> tuple[SafeString, int]:
     now = timezone.now()
     overview = rotation_selectors.on_call_overview(now=now, user=request.user)
-    sprint = overview["sprint"]
+    sprint, rotation = overview["sprint"], overview["rotation"]
     secrel = security_selectors.secrel_status(as_of=now)
     pr_count, prs = security_selectors.open_dependabot_prs()
     findings = finding_counts(now=now, rules=SlaPolicy.current().rules())
@@ -69,7 +66,7 @@ def _dashboard_body(request: HttpRequest) -> tuple[SafeString, int]:
         "capacity": capacity_card(
             now=now,
             sprint=sprint,
-            rotation=overview["rotation"],
+            rotation=rotation,
             open_counts=open_counts,
             secrel=secrel,
             findings=findings,
@@ -85,29 +82,12 @@ def _dashboard_body(request: HttpRequest) -> tuple[SafeString, int]:
         "dependabot_prs": prs,
         "release": release,
         "upcoming_release": upcoming,
-        "checklist_refusal": _checklist_refusal(request, overview["rotation"], now=now),
+        # Why this reader may not tick the checklist ("" when they may): ticks without buttons.
+        "checklist_refusal": rotation
+        and permissions.checklist_refusal(permissions.request_actor(request), rotation, now=now),
     }
     # A template renders to a SafeString already: the panels are escaped inside it.
     return render_to_string("_dashboard_body.html", ctx, request), ctx["needs_total"]
-
-
-def _checklist_refusal(request: HttpRequest, rotation: Rotation | None, *, now: datetime) -> str:
-    """Why this reader may not tick the sprint's checklist ("" when they may): the page
-    then shows the ticks without their buttons."""
-    if rotation is None:
-        return ""
-    sprint = rotation.sprint
-    return (
-        permissions.checklist_refusal(
-            permissions.request_actor(request),
-            number=sprint.number,
-            last_day=sprint.last_day,
-            ends_at=sprint.ends_at,
-            pair={rotation.primary_id, rotation.secondary_id},
-            now=now,
-        )
-        or ""
-    )
 
 
 @never_cache

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -149,7 +149,7 @@ def handoff_edit(request: HttpRequest, number: int) -> HttpResponse:
         closed=Handoff.objects.filter(sprint=sprint, closed_at__isnull=False).exists(),
     )
     if refusal:
-        return render(request, "reports/forbidden.html", {"message": refusal}, status=403)
+        raise PermissionDenied(refusal)
     form = HandoffForm(request.POST)
     close = request.POST.get("action") == "close"
     if form.is_valid():

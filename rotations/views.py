@@ -107,14 +107,8 @@ def checklist_toggle(request: HttpRequest, number: int, item: str) -> HttpRespon
         rotation__sprint__number=number,
         item=item,
     )
-    rotation = entry.rotation
     refusal = permissions.checklist_refusal(
-        permissions.request_actor(request),
-        number=rotation.sprint.number,
-        last_day=rotation.sprint.last_day,
-        ends_at=rotation.sprint.ends_at,
-        pair={rotation.primary_id, rotation.secondary_id},
-        now=timezone.now(),
+        permissions.request_actor(request), entry.rotation, now=timezone.now()
     )
     if refusal:
         raise PermissionDenied(refusal)

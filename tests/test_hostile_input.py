@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from incidents.models import Incident, Source, State
 from rotations.models import Engineer
-from tests.incidents.conftest import fixture, teams  # noqa: F401 - a fixture
+from tests.incidents.conftest import fixture, pagerduty_signature, teams  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("incidents", "rotations", "security", "releases", "reports", "oncall_site")
@@ -225,12 +225,11 @@ def secrets_set(settings):
 
 
 def post_pagerduty(client, body: bytes):
-    signature = "v1=" + hmac.new(PD_SECRET.encode(), body, hashlib.sha256).hexdigest()
     return client.post(
         reverse("webhook-pagerduty"),
         body,
         content_type="application/json",
-        HTTP_X_PAGERDUTY_SIGNATURE=signature,
+        HTTP_X_PAGERDUTY_SIGNATURE=pagerduty_signature(body, PD_SECRET),
     )
 
 

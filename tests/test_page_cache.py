@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from oncall_site import data_version
-from oncall_site.models import SyncJobState
 from oncall_site.page_cache import kept
 from oncall_site.sync import runner
 from rotations.models import Engineer
@@ -111,32 +110,6 @@ def test_a_sync_run_raises_the_version_even_when_it_fails(monkeypatch) -> None:
     with pytest.raises(RuntimeError):
         runner.run_job("github.secrel_runs")
     assert data_version.current() == before + 1
-
-
-@pytest.mark.parametrize(
-    ("status", "written", "failing_before", "raised"),
-    [
-        ("ok", 0, 0, False),  # nothing new upstream: kept pages stay kept
-        ("ok", 3, 0, True),
-        ("ok", 0, 2, True),  # the first success after failures clears the panel's error
-        ("failed", 0, 0, True),
-        ("needs_attention", 0, 0, True),
-    ],
-)
-def test_a_sync_run_raises_the_version_when_it_changed_what_pages_show(
-    monkeypatch, status, written, failing_before, raised
-) -> None:
-    SyncJobState.objects.create(
-        job="github.secrel_runs", vendor="github", consecutive_failures=failing_before
-    )
-    monkeypatch.setattr(
-        runner,
-        "_run_job",
-        lambda job, **kwargs: runner.SyncOutcome(job.key, job.title, status, "", 5, written),
-    )
-    before = data_version.current()
-    runner.run_job("github.secrel_runs")
-    assert data_version.current() == before + raised
 
 
 def test_a_task_raises_the_version_but_the_heartbeat_and_sync_runs_do_not() -> None:

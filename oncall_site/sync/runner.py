@@ -53,6 +53,7 @@ class SyncOutcome:
     written: int = 0
     duration_seconds: float = 0.0
     warnings: tuple[str, ...] = ()
+    recovered: bool = False  # the first success after failures: the job's error is cleared
 
     @property
     def ok(self) -> bool:
@@ -115,24 +116,18 @@ def run_job(
     """Run one job once and record the outcome on its state row.
 
     The pages kept before it are recomputed after it when it changed what they show: it
-    wrote rows, or it did not end "ok" (failed, needs attention, crashed), or it is the
-    first success after a failure (the Data sources panel clears its error). A run that
-    found nothing new leaves them kept: jobs poll every few minutes, and raising the version
-    for each would leave almost nothing kept. Times like "last synced" are a minute behind
+    wrote rows, or it failed or crashed (the Data sources panel shows the error), or it is
+    the first success after failures (the panel clears the error). A run that found nothing
+    new, or did not run (not configured, skipped, busy), leaves them kept: jobs poll every
+    few minutes, and raising the version for each would leave almost nothing kept. Times like "last synced" are a minute behind
     at most, since a kept page lasts one minute of the clock.
     """
-    declared = get_job(job) if isinstance(job, str) else job
-    failing_before = (
-        SyncJobState.objects.filter(job=declared.key)
-        .values_list("consecutive_failures", flat=True)
-        .first()
-    )
     outcome = None
     try:
-        outcome = _run_job(declared, now=now, manual=manual, progress=progress)
+        outcome = _run_job(job, now=now, manual=manual, progress=progress)
         return outcome
     finally:
-        if outcome is None or outcome.status != "ok" or outcome.written or failing_before:
+        if outcome is None or outcome.status == "failed" or outcome.written or outcome.recovered:
             data_version.bump()
 
 
@@ -224,7 +219,15 @@ def _run_job(
         more = f" (and {len(ctx.warnings) - 3} more)" if len(ctx.warnings) > 3 else ""
         message += f"; {shown}{more}"
     return SyncOutcome(
-        key, title, "ok", message, ctx.fetched, ctx.written, duration, tuple(ctx.warnings)
+        key,
+        title,
+        "ok",
+        message,
+        ctx.fetched,
+        ctx.written,
+        duration,
+        tuple(ctx.warnings),
+        recovered=state.consecutive_failures > 0,
     )
 
 

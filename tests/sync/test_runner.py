@@ -237,3 +237,29 @@ def test_a_run_that_heard_no_rate_limit_keeps_the_last_one_recorded(declare):
     plain = declare(FakeVendor().vendor(), "things", lambda ctx: None)
     run_job(plain, now=NOW)
     assert state_of(plain.key).rate_limit_limit is None
+
+
+def test_a_run_raises_the_data_version_only_when_it_changed_what_pages_show(declare):
+    from oncall_site import data_version
+
+    plan = iter([0, 3, "fail", 0, 0])
+
+    def things(ctx: SyncContext) -> None:
+        step = next(plan)
+        if step == "fail":
+            raise Unavailable("fake", "Fake is having trouble (HTTP 502)", status=502)
+        ctx.written = step
+
+    declared = declare(FakeVendor().vendor(), "things", things)
+    raised = []
+    for _ in range(5):
+        before = data_version.current()
+        run_job(declared, now=NOW)
+        raised.append(data_version.current() - before)
+    # Nothing new; rows written; failed; the first success after it (the error clears);
+    # nothing new again.
+    assert raised == [0, 1, 1, 1, 0]
+    unconfigured = declare(FakeVendor(config=None).vendor(), "other", things)
+    before = data_version.current()
+    run_job(unconfigured, now=NOW)
+    assert data_version.current() == before
